@@ -1,0 +1,301 @@
+"""The orbitcert pytest plugin (entry point ``pytest11: orbitcert``).
+
+Activated by ``--orbitcert-spec ID@VERSION`` (or by running a suite directory directly). It
+
+* collects the suite of the spec (``conformance/suites/<spec-id>/``) when no paths are given;
+* provides the fixtures ``spec`` (the :class:`~orbitcert.specs.model.Spec`), ``ics`` (the
+  validated :class:`~orbitcert.specs.ics.Ics`) and ``iut`` (the implementation under test);
+* marks tests not applicable, before they run, when their requirements' class is not claimed or an
+  ``applies_if`` predicate (the requirement's or the test's ``@pytest.mark.applies_if``) is false
+  for the ICS, naming the ICS items that excluded them;
+* turns each test's phases into one verdict (assertion failure = fail, any other exception = error,
+  :func:`inconclusive` = inconclusive), carried in the test report so that it survives pytest-xdist;
+* on the controlling process, rolls verdicts up and writes the signed report.
+
+Markers: ``@pytest.mark.requirement("OISL-COD-001", ...)`` names what a test verifies;
+``@pytest.mark.applies_if("8 in rs_interleaving_depths")`` adds a per-test ICS predicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orbitcert.specs.errors import OrbitcertError
+from orbitcert.specs.ics import Ics
+from orbitcert.specs.model import Spec
+from orbitcert.specs.predicate import parse_predicate
+
+from .report import Implementation, SuiteBinding, build_report, now_utc, suite_digest
+from .session import SUITES_DIR, CertificationTarget
+from .verdicts import TestOutcome, Verdict, requirement_applicability, worst
+from .writers import write_reports
+
+NA_PREFIX = "orbitcert: not applicable: "
+PROPERTY = "orbitcert"
+STATE_KEY = pytest.StashKey["CertificationSession"]()
+
+
+class Inconclusive(Exception):
+    """Raise (or call :func:`inconclusive`) when a test cannot decide pass or fail."""
+
+
+def inconclusive(message: str) -> None:
+    """End the current test with an inconclusive verdict."""
+    raise Inconclusive(message)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("orbitcert", "orbitcert conformance certification")
+    group.addoption("--orbitcert-spec", metavar="ID@VERSION", help="spec whose suite runs (ID@latest allowed)")
+    group.addoption("--orbitcert-impl", metavar="MODULE:FACTORY", help="factory of the product (default: the reference)")
+    group.addoption("--orbitcert-ics", metavar="FILE", help="filled ICS (default: claim every class and option)")
+    group.addoption("--orbitcert-report-dir", metavar="DIR", help="write reports here (default: reports/)")
+    group.addoption("--orbitcert-catalog", metavar="DIR", action="append", default=[], help="extra spec catalog")
+    group.addoption("--orbitcert-sign-key", metavar="PEM", help="Ed25519 private key signing the report")
+    group.addoption(
+        "--orbitcert-formats", default="json,html", help="report formats, comma separated (json,html,junit,md)"
+    )
+    group.addoption(
+        "--orbitcert-examples", type=int, default=50, help="hypothesis examples per property test (default 50)"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "requirement(*ids): requirement ids the test verifies")
+    config.addinivalue_line("markers", "applies_if(predicate): ICS predicate; false = test not applicable")
+    spec_ref = config.getoption("orbitcert_spec")
+    if not spec_ref:
+        spec_ref = _infer_spec_from_args(config)
+    if not spec_ref:
+        return
+    try:
+        target = CertificationTarget.resolve(
+            spec_ref,
+            impl=config.getoption("orbitcert_impl"),
+            ics_path=config.getoption("orbitcert_ics"),
+            catalogs=config.getoption("orbitcert_catalog"),
+        )
+    except OrbitcertError as exc:
+        raise pytest.UsageError(f"orbitcert: {exc}") from None
+    session = CertificationSession(config, target)
+    config.stash[STATE_KEY] = session
+    config.pluginmanager.register(session, "orbitcert-session")
+    if config.args_source is not pytest.Config.ArgsSource.ARGS:
+        config.args = [str(target.suite)]
+        config.option.importmode = "importlib"
+    _load_hypothesis_profile(config.getoption("orbitcert_examples"))
+
+
+def _infer_spec_from_args(config: pytest.Config) -> str | None:
+    if config.args_source is not pytest.Config.ArgsSource.ARGS:
+        return None
+    for arg in config.args:
+        path = Path(arg.split("::")[0]).resolve()
+        for parent in (path, *path.parents):
+            if parent.parent == SUITES_DIR.resolve():
+                return f"{parent.name}@latest"
+    return None
+
+
+def _load_hypothesis_profile(examples: int) -> None:
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile(
+        "orbitcert-certify",
+        derandomize=True,
+        database=None,
+        deadline=None,
+        max_examples=max(1, examples),
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        print_blob=False,
+    )
+    settings.load_profile("orbitcert-certify")
+
+
+def _state(request: pytest.FixtureRequest) -> CertificationSession:
+    state = request.config.stash.get(STATE_KEY, None)
+    if state is None:
+        raise pytest.UsageError("orbitcert fixtures need --orbitcert-spec ID@VERSION")
+    return state
+
+
+@pytest.fixture(scope="session")
+def spec(request: pytest.FixtureRequest) -> Spec:
+    """The spec version under test."""
+    result: Spec = _state(request).target.loaded.spec
+    return result
+
+
+@pytest.fixture(scope="session")
+def ics(request: pytest.FixtureRequest) -> Ics:
+    """The validated ICS of the product under test."""
+    return _state(request).target.ics
+
+
+@pytest.fixture(scope="session")
+def iut(request: pytest.FixtureRequest) -> Any:
+    """The implementation under test, created once per process by its factory."""
+    state = _state(request)
+    if state.product is None:
+        state.product = state.target.factory()
+    return state.product
+
+
+def requirement_ids(item: pytest.Item) -> tuple[str, ...]:
+    """Requirement ids named by the test's ``requirement`` markers, in order, without repeats."""
+    ids: list[str] = []
+    for mark in item.iter_markers("requirement"):
+        for a in mark.args:
+            if a not in ids:
+                ids.append(str(a))
+    return tuple(ids)
+
+
+class CertificationSession:
+    """Per-run plugin state, registered only when a spec is being certified."""
+
+    def __init__(self, config: pytest.Config, target: CertificationTarget) -> None:
+        self.config = config
+        self.target = target
+        self.product: Any = None
+        self.started = now_utc()
+        self.is_worker = hasattr(config, "workerinput")
+        self.phases: dict[str, list[tuple[Verdict, str]]] = {}
+        self.durations: dict[str, float] = {}
+        self.reqs: dict[str, tuple[str, ...]] = {}
+        self.written: list[Path] = []
+        self.report: Any = None
+
+    # -- selection ---------------------------------------------------------------------------
+    def exclusion(self, item: pytest.Item) -> str | None:
+        """Why the test does not apply to the product, or None."""
+        spec, ics = self.target.loaded.spec, self.target.ics
+        for rid in requirement_ids(item):
+            try:
+                why = requirement_applicability(spec, ics, rid)
+            except KeyError:
+                continue
+            if why:
+                return f"{rid}: {why}"
+        for mark in item.iter_markers("applies_if"):
+            pred = parse_predicate(str(mark.args[0]))
+            if not pred.evaluate(ics.values):
+                return f"ICS predicate {pred.source!r} is false (item {', '.join(sorted(pred.names))})"
+        return None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        ids = requirement_ids(item)
+        known = {r.id for r in self.target.loaded.spec.requirements}
+        unknown = [r for r in ids if r not in known]
+        if unknown:
+            pytest.fail(f"test names unknown requirement(s) {unknown} of {self.target.loaded.spec.ref}", pytrace=False)
+        if not ids:
+            pytest.fail("test names no requirement (@pytest.mark.requirement)", pytrace=False)
+        why = self.exclusion(item)
+        if why:
+            pytest.skip(NA_PREFIX + why)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+        outcome = yield
+        report: pytest.TestReport = outcome.get_result()
+        verdict, message = phase_verdict(report, call)
+        report.user_properties.append(
+            (PROPERTY, {"requirements": list(requirement_ids(item)), "verdict": verdict.value, "message": message})
+        )
+
+    # -- collection of outcomes (controller) -------------------------------------------------
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, value in report.user_properties:
+            if name == PROPERTY and isinstance(value, dict):
+                self.reqs[report.nodeid] = tuple(value["requirements"])
+                self.phases.setdefault(report.nodeid, []).append((Verdict(value["verdict"]), value["message"]))
+                self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
+
+    def outcomes(self) -> list[TestOutcome]:
+        result = []
+        for nodeid, phases in self.phases.items():
+            verdicts = [v for v, _ in phases]
+            if Verdict.not_applicable in verdicts:
+                verdict = Verdict.not_applicable
+            else:
+                verdict = worst(verdicts)
+                if verdict is Verdict.none:
+                    verdict = Verdict.passed
+            message = next((m for v, m in phases if v is verdict and m), "")
+            result.append(
+                TestOutcome(nodeid, self.reqs.get(nodeid, ()), verdict, self.durations.get(nodeid, 0.0), message)
+            )
+        return result
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.is_worker:
+            return
+        if exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
+            return  # never leave a report that looks complete
+        target = self.target
+        ident = target.identity(self.product)
+        workers = getattr(self.config.option, "numprocesses", None) or 1
+        report = build_report(
+            target.loaded,
+            target.ics,
+            self.outcomes(),
+            Implementation(**ident),
+            SuiteBinding(path=f"{target.suite.parent.name}/{target.suite.name}", digest=suite_digest(target.suite)),
+            started=self.started,
+            workers=int(workers) if isinstance(workers, int) else 1,
+        )
+        out_dir = Path(self.config.getoption("orbitcert_report_dir") or "reports")
+        formats = [f.strip() for f in str(self.config.getoption("orbitcert_formats")).split(",") if f.strip()]
+        try:
+            self.report, self.written = write_reports(report, out_dir, formats, self.config.getoption("orbitcert_sign_key"))
+        except OrbitcertError as exc:
+            raise pytest.UsageError(f"orbitcert: {exc}") from None
+        tr = self.config.pluginmanager.get_plugin("terminalreporter")
+        if tr is not None:
+            tr.write_sep("=", f"orbitcert: {report.spec.id}@{report.spec.version} {report.decision.value}")
+            for c in report.classes:
+                if c.claimed:
+                    tr.write_line(f"  class {c.id}: {c.decision.value}" + (f" ({c.reason})" if c.reason else ""))
+            for p in self.written:
+                tr.write_line(f"  report: {p}")
+
+
+def phase_verdict(report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[Verdict, str]:
+    """Verdict of one phase (setup, call, teardown) of a test, and a one-paragraph message."""
+    if report.passed:
+        return (Verdict.passed if report.when == "call" else Verdict.none), ""
+    if report.skipped:
+        reason = _skip_reason(report)
+        if reason.startswith(NA_PREFIX):
+            return Verdict.not_applicable, reason[len(NA_PREFIX):]
+        return Verdict.inconclusive, reason
+    excinfo = call.excinfo
+    message = _failure_message(report)
+    if excinfo is not None and report.when == "call":
+        if excinfo.errisinstance(Inconclusive):
+            return Verdict.inconclusive, str(excinfo.value)
+        if excinfo.errisinstance(AssertionError):
+            return Verdict.failed, message
+        return Verdict.error, f"{excinfo.typename}: {excinfo.value}"[:2000]
+    return Verdict.error, message
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def _failure_message(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr)
+    return text[:2000]
+

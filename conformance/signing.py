@@ -1,0 +1,100 @@
+"""Ed25519 signing and offline verification of reports (RFC 8032 via ``cryptography``).
+
+The signature covers the RFC 8785 canonical JSON of the report with the ``signature`` member
+removed, so any change to any field (a verdict, the spec digest, the ICS) invalidates it.
+Keys are PEM PKCS#8 files (``orbitcert keygen``). Without a key, ``certify`` signs with a fresh
+ephemeral key: the report is then tamper-evident but only as trustworthy as the channel that
+carries its public key, and ``report verify`` says so.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from orbitcert.specs.digest import canonical_json
+from orbitcert.specs.errors import InputFileError, OrbitcertError
+
+from .report import Report, Signature
+
+
+class SignatureError(OrbitcertError):
+    """A report's signature is missing, malformed or does not verify."""
+
+
+def generate_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+def private_key_pem(key: Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+
+
+def public_key_pem(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def load_private_key(path: str | Path) -> Ed25519PrivateKey:
+    try:
+        key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+    except OSError as exc:
+        raise InputFileError(f"cannot read signing key: {exc.strerror or exc}", path=path) from None
+    except (ValueError, TypeError) as exc:
+        raise InputFileError(f"not a PEM private key: {exc}", path=path) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise InputFileError("signing key is not an Ed25519 key", path=path)
+    return key
+
+
+def load_public_key(path: str | Path) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(Path(path).read_bytes())
+    except OSError as exc:
+        raise InputFileError(f"cannot read public key: {exc.strerror or exc}", path=path) from None
+    except (ValueError, TypeError) as exc:
+        raise InputFileError(f"not a PEM public key: {exc}", path=path) from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise InputFileError("public key is not an Ed25519 key", path=path)
+    return key
+
+
+def _raw(pub: Ed25519PublicKey) -> bytes:
+    return pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def key_id(pub: Ed25519PublicKey) -> str:
+    return hashlib.sha256(_raw(pub)).hexdigest()[:16]
+
+
+def sign_report(report: Report, key: Ed25519PrivateKey) -> Report:
+    """Return a copy of ``report`` carrying an Ed25519 signature over its canonical content."""
+    pub = key.public_key()
+    value = key.sign(canonical_json(report.content()))
+    sig = Signature(public_key=base64.b64encode(_raw(pub)).decode(), key_id=key_id(pub), value=base64.b64encode(value).decode())
+    return report.model_copy(update={"signature": sig})
+
+
+def verify_signature(report: Report, trusted: Ed25519PublicKey | None = None) -> str:
+    """Check the signature; with ``trusted``, also that it was made by that key. Returns the key id."""
+    if report.signature is None:
+        raise SignatureError("report is not signed")
+    try:
+        raw = base64.b64decode(report.signature.public_key, validate=True)
+        sig = base64.b64decode(report.signature.value, validate=True)
+        pub = Ed25519PublicKey.from_public_bytes(raw)
+    except ValueError as exc:
+        raise SignatureError(f"malformed signature block: {exc}", field="signature") from None
+    if trusted is not None and _raw(trusted) != raw:
+        raise SignatureError(
+            f"report was signed by key {key_id(pub)}, not by the trusted key {key_id(trusted)}", field="signature"
+        )
+    try:
+        pub.verify(sig, canonical_json(report.content()))
+    except InvalidSignature:
+        raise SignatureError("signature does not match the report content: the report was altered", field="signature") from None
+    return key_id(pub)

@@ -1,0 +1,76 @@
+"""Offline verification of a certification report (``orbitcert report verify``).
+
+Checks, without running anything: the JSON validates against ``report.schema.json``; the Ed25519
+signature covers the content (and, with ``--public-key``, was made by the trusted key); the spec
+digest equals that of the spec version in the catalog; and the requirement verdicts, class
+decisions and overall decision follow from the recorded test outcomes by the verdict rules.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+from orbitcert.specs.loader import Catalog
+from orbitcert.specs.errors import OrbitcertError
+from orbitcert.specs.ics import Ics
+
+from .report import Report
+from .schemas import load_schema
+from .signing import SignatureError, load_public_key, verify_signature
+from .verdicts import TestOutcome, decide_classes, overall_decision, roll_up_requirements
+from .writers import load_report_json
+
+
+def verify_report(
+    path: str | Path, public_key: str | Path | None = None, catalogs: Sequence[str | Path] = ()
+) -> tuple[list[str], list[str]]:
+    """(problems, notes) for the report at ``path``; no problems means it verifies."""
+    problems: list[str] = []
+    notes: list[str] = []
+    raw = json.loads(Path(path).read_bytes()) if Path(path).exists() else None
+    report: Report = load_report_json(path)
+    errors = sorted(Draft202012Validator(load_schema("report.schema.json")).iter_errors(raw), key=lambda e: list(e.path))
+    if errors:
+        problems += [f"schema: {'.'.join(map(str, e.path))}: {e.message}" for e in errors[:10]]
+    else:
+        notes.append("matches report.schema.json")
+    trusted = load_public_key(public_key) if public_key else None
+    try:
+        kid = verify_signature(report, trusted)
+        notes.append(f"Ed25519 signature valid, key {kid}" + ("" if trusted else " (no trusted key given: integrity only)"))
+    except SignatureError as exc:
+        problems.append(f"signature: {exc.message}")
+    ref = f"{report.spec.id}@{report.spec.version}"
+    try:
+        loaded = Catalog.discover(catalogs).load(ref)
+    except OrbitcertError as exc:
+        problems.append(f"spec {ref}: cannot check digest: {exc}")
+        return problems, notes
+    if loaded.digest != report.spec.digest:
+        problems.append(f"spec digest {report.spec.digest[:19]}... differs from the catalog's {loaded.digest[:19]}...")
+    else:
+        notes.append(f"spec digest matches {ref} in the catalog")
+    ics = Ics(
+        spec_ref=ref,
+        classes=tuple(report.ics.get("classes", [])),
+        values=dict(report.ics.get("items", {})),
+    )
+    tests = [TestOutcome(t.nodeid, tuple(t.requirements), t.verdict, t.duration, t.message) for t in report.tests]
+    reqs = roll_up_requirements(loaded.spec, ics, tests)
+    expected = {r.id: r.verdict for r in reqs}
+    for r in report.requirements:
+        if expected.get(r.id) is not r.verdict:
+            problems.append(f"requirement {r.id}: report says {r.verdict.value}, tests give {expected.get(r.id)}")
+    classes = decide_classes(loaded.spec, ics, reqs)
+    for c, rc in zip(classes, report.classes, strict=False):
+        if c.id != rc.id or c.decision is not rc.decision:
+            problems.append(f"class {rc.id}: report says {rc.decision.value}, verdicts give {c.decision.value}")
+    if overall_decision(classes) is not report.decision:
+        problems.append(f"decision: report says {report.decision.value}, classes give {overall_decision(classes).value}")
+    if not any(p.startswith(("requirement", "class", "decision")) for p in problems):
+        notes.append("verdicts, class decisions and decision follow from the test outcomes")
+    return problems, notes

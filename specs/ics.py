@@ -1,0 +1,266 @@
+"""Implementation conformance statements (ICS), modelled on ISO/IEC 9646-7 and the CCSDS PICS proformas.
+
+A spec's ``ics`` list is the *proforma*: the questions a supplier answers, each with a status
+(M mandatory, O optional, C conditional on a predicate, X excluded), a type and allowed values. A
+filled ICS is a YAML file::
+
+    spec: net-optical-isl@1.0.0
+    product: {name: acme-oisl-modem, version: 2.1.0}
+    classes: [coding]
+    items:
+      rs_interleaving_depths: [1, 5]
+      randomizer: true
+
+:func:`validate_ics` checks a filled ICS against its spec and returns the resolved :class:`Ics`;
+every contradiction is an :class:`~orbitcert.specs.errors.IcsError` naming the file, line and item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .loader import format_loc
+from .errors import IcsError
+from .model import IcsItem, IcsStatus, IcsType, Spec, parse_ref
+from .predicate import parse_predicate
+from .yamlio import YamlDocument, load_yaml_file, load_yaml_text
+
+
+class ProductIdentity(BaseModel):
+    """Who and what is being certified."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1)
+    version: str = Field(default="unspecified", min_length=1)
+    supplier: str | None = None
+
+
+class IcsDocument(BaseModel):
+    """The file format of a filled ICS."""
+
+    model_config = ConfigDict(extra="forbid")
+    spec: str = Field(description="ID@VERSION the statement answers.")
+    product: ProductIdentity | None = None
+    classes: list[str] = Field(description="Conformance classes claimed.")
+    items: dict[str, Any] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Ics:
+    """A validated ICS: claimed classes and the value of every answered item."""
+
+    spec_ref: str
+    classes: tuple[str, ...]
+    values: dict[str, Any]
+    product: dict[str, Any] | None = None
+    source: str | None = None
+    generated: bool = False
+    lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for reports (set-typed values as sorted lists)."""
+        return {
+            "spec": self.spec_ref,
+            "classes": list(self.classes),
+            "items": dict(sorted(self.values.items())),
+            "product": self.product,
+            "source": self.source,
+            "generated": self.generated,
+        }
+
+
+def _check_value(item: IcsItem, value: Any) -> Any:
+    """Check one answer against its item; returns the normalised value or raises ValueError."""
+    t = item.type
+    if t is IcsType.boolean:
+        if not isinstance(value, bool):
+            raise ValueError(f"expected true or false, got {value!r}")
+        return value
+    if t is IcsType.integer:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"expected an integer, got {value!r}")
+        if item.minimum is not None and value < item.minimum:
+            raise ValueError(f"{value} is below the minimum {item.minimum}")
+        if item.maximum is not None and value > item.maximum:
+            raise ValueError(f"{value} is above the maximum {item.maximum}")
+        return value
+    if t is IcsType.string:
+        if not isinstance(value, str):
+            raise ValueError(f"expected a string, got {value!r}")
+        return value
+    allowed = item.values or []
+    if t is IcsType.enum:
+        if value not in allowed or isinstance(value, bool):
+            raise ValueError(f"{value!r} is not one of the allowed values {allowed}")
+        return value
+    # set
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of values from {allowed}, got {value!r}")
+    bad = [v for v in value if v not in allowed or isinstance(v, bool)]
+    if bad:
+        raise ValueError(f"{bad} not among the allowed values {allowed}")
+    if len(set(value)) != len(value):
+        raise ValueError("values are repeated")
+    return sorted(value, key=lambda v: allowed.index(v))
+
+
+def _resolve(spec: Spec, claimed: list[str], given: dict[str, Any], where: Any) -> dict[str, Any]:
+    """Validate answers in proforma order; ``where(item_id, message)`` builds the error."""
+    known = {i.id for i in spec.ics}
+    for item_id in given:
+        if item_id not in known:
+            raise where(item_id, f"unknown ICS item (the proforma of {spec.ref} has: {', '.join(sorted(known))})")
+    values: dict[str, Any] = {}
+    for item in spec.ics:
+        present = item.id in given
+        if item.status is IcsStatus.X:
+            if present and given[item.id] not in (False, None, []):
+                raise where(item.id, "item is excluded (status X): a product must not claim it")
+            continue
+        required = item.status is IcsStatus.M
+        if item.status is IcsStatus.C:
+            cond = parse_predicate(item.condition or "")
+            holds = cond.evaluate(values)
+            if present and not holds:
+                raise where(item.id, f"conditional item answered, but its condition {item.condition!r} is false")
+            required = holds
+        if not present:
+            if required:
+                why = "mandatory (M)" if item.status is IcsStatus.M else f"required because {item.condition!r} holds"
+                raise where(item.id, f"missing answer: the item is {why}")
+            continue
+        try:
+            values[item.id] = _check_value(item, given[item.id])
+        except ValueError as exc:
+            raise where(item.id, str(exc)) from None
+    class_ids = [c.id for c in spec.classes]
+    for c in claimed:
+        if c not in class_ids:
+            raise where(None, f"unknown conformance class {c!r} (classes of {spec.ref}: {', '.join(class_ids)})")
+    for c in claimed:
+        missing = [d for d in spec.class_by_id(c).depends_on if d not in claimed]
+        if missing:
+            raise where(None, f"class {c!r} depends on {', '.join(missing)}, which the ICS does not claim")
+    return values
+
+
+def validate_ics_document(doc: YamlDocument, spec: Spec) -> Ics:
+    """Validate a parsed ICS document against ``spec``."""
+
+    def where(item_id: str | None, message: str) -> IcsError:
+        loc = ("items", item_id) if item_id else ("classes",)
+        return IcsError(message, path=doc.path, line=doc.line_of(loc), field=format_loc(loc))
+
+    if not isinstance(doc.data, dict):
+        raise IcsError("an ICS document must be a mapping at the top level", path=doc.path, line=1)
+    try:
+        parsed = IcsDocument.model_validate(doc.data)
+    except ValidationError as exc:
+        e = exc.errors(include_url=False)[0]
+        loc = tuple(e["loc"])
+        raise IcsError(e["msg"], path=doc.path, line=doc.line_of(loc), field=format_loc(loc)) from None
+    try:
+        sid, sver = parse_ref(parsed.spec)
+    except Exception:
+        raise IcsError(f"malformed spec reference {parsed.spec!r}", path=doc.path, line=doc.line_of(("spec",)), field="spec") from None
+    if sid != spec.id or (sver is not None and sver != spec.version):
+        raise IcsError(
+            f"the ICS answers {parsed.spec} but the spec under test is {spec.ref}",
+            path=doc.path,
+            line=doc.line_of(("spec",)),
+            field="spec",
+        )
+    values = _resolve(spec, parsed.classes, parsed.items, where)
+    lines = {k: doc.line_of(("items", k)) or 0 for k in values}
+    return Ics(
+        spec_ref=spec.ref,
+        classes=tuple(parsed.classes),
+        values=values,
+        product=parsed.product.model_dump() if parsed.product else None,
+        source=doc.path,
+        lines=lines,
+    )
+
+
+def load_ics(path: str | Path, spec: Spec) -> Ics:
+    """Load a filled ICS file and validate it against ``spec``."""
+    return validate_ics_document(load_yaml_file(path), spec)
+
+
+def load_ics_text(text: str, spec: Spec, path: str = "<string>") -> Ics:
+    """Validate ICS YAML given as text (used by tests and the bridge)."""
+    return validate_ics_document(load_yaml_text(text, path), spec)
+
+
+def _full_value(item: IcsItem) -> Any:
+    if item.default is not None:
+        return item.default
+    if item.type is IcsType.boolean:
+        return True
+    if item.type is IcsType.set:
+        return list(item.values or [])
+    if item.type is IcsType.enum:
+        return item.values[0] if item.values else None
+    if item.type is IcsType.integer:
+        return item.maximum if item.maximum is not None else (item.minimum or 0)
+    return ""
+
+
+def full_ics(spec: Spec) -> Ics:
+    """The ICS of a product claiming every class and every option (used when no ICS is given)."""
+    given: dict[str, Any] = {}
+    for item in spec.ics:
+        if item.status is IcsStatus.X:
+            continue
+        if item.status is IcsStatus.C and not parse_predicate(item.condition or "").evaluate(given):
+            continue
+        given[item.id] = _full_value(item)
+
+    def where(item_id: str | None, message: str) -> IcsError:
+        return IcsError(f"spec {spec.ref} proforma default is invalid: {message}", field=item_id)
+
+    classes = [c.id for c in spec.classes]
+    values = _resolve(spec, classes, given, where)
+    return Ics(spec_ref=spec.ref, classes=tuple(classes), values=values, generated=True)
+
+
+def ics_template(spec: Spec) -> str:
+    """A YAML proforma for ``spec``: every item with its status, allowed values and gated requirements."""
+    out = [
+        f"# Implementation conformance statement (ICS) for {spec.ref}: {spec.title}",
+        "# Answer every M item, and every C item whose condition holds; O items may be left out",
+        "# (an unanswered option is taken as not supported). Validate with: orbitcert ics validate FILE",
+        f"spec: {spec.ref}",
+        "product:",
+        "  name: your-product",
+        "  version: 0.0.0",
+        "  supplier: your-organisation",
+        "# Conformance classes claimed: " + ", ".join(f"{c.id} ({c.kind})" for c in spec.classes),
+        "classes: [" + ", ".join(c.id for c in spec.classes) + "]",
+        "items:",
+    ]
+    for item in spec.ics:
+        status = item.status.value + (f" if {item.condition}" if item.condition else "")
+        allowed = ""
+        if item.values:
+            allowed = f"; allowed: {item.values}"
+        elif item.minimum is not None or item.maximum is not None:
+            allowed = f"; range: {item.minimum}..{item.maximum}"
+        gates = spec.gated_requirements(item.id)
+        out.append(f"  # {item.question}")
+        out.append(f"  # status {status}; type {item.type.value}{allowed}")
+        if item.clause:
+            out.append(f"  # clause: {item.clause}")
+        if gates:
+            out.append(f"  # gates: {', '.join(gates)}")
+        value = _full_value(item)
+        rendered = ("true" if value else "false") if isinstance(value, bool) else (
+            "[" + ", ".join(str(v) for v in value) + "]" if isinstance(value, list) else repr(value) if isinstance(value, str) else str(value)
+        )
+        prefix = "# " if item.status in (IcsStatus.X,) else ""
+        out.append(f"  {prefix}{item.id}: {rendered}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,176 @@
+"""Loading spec files and resolving ``ID@VERSION`` references across catalogs.
+
+The catalog is the bundled ``specs/catalog/`` plus every directory given with ``--catalog`` or the
+colon-separated ``ORBITCERT_CATALOG`` variable. A catalog directory holds
+``<spec-id>/<version>.yaml``. The same ``ID@VERSION`` may appear in several directories only with
+the same content digest: a conflicting duplicate is an error, so an outside catalog can never
+silently replace a published standard.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .digest import content_digest
+from .errors import InputFileError, SpecError, SpecNotFoundError
+from .model import Spec, Status, parse_ref, version_key
+from .yamlio import YamlDocument, load_yaml_file
+
+CATALOG_ENV = "ORBITCERT_CATALOG"
+
+
+def bundled_catalog_dir() -> Path:
+    """The catalog shipped with orbitcert."""
+    return Path(str(resources.files("orbitcert.specs") / "catalog"))
+
+
+def format_loc(loc: Sequence[int | str]) -> str:
+    """Render a pydantic error location as a dotted field path (``requirements.3.level``)."""
+    return ".".join(str(p) for p in loc)
+
+
+def validation_error(exc: ValidationError, doc: YamlDocument, error_cls: type[SpecError] = SpecError) -> SpecError:
+    """Turn a pydantic ValidationError into one typed error naming file, line and field."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    loc = tuple(first["loc"])
+    msg = first["msg"]
+    if len(errors) > 1:
+        msg += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return error_cls(msg, path=doc.path, line=doc.line_of(loc), field=format_loc(loc) or None)
+
+
+def all_validation_errors(exc: ValidationError, doc: YamlDocument) -> list[SpecError]:
+    """Every problem of a ValidationError, each as a typed error with file, line and field."""
+    return [
+        SpecError(e["msg"], path=doc.path, line=doc.line_of(tuple(e["loc"])), field=format_loc(e["loc"]) or None)
+        for e in exc.errors(include_url=False)
+    ]
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    """A validated spec plus its source document and computed digest."""
+
+    spec: Spec
+    document: YamlDocument
+    digest: str
+
+    @property
+    def path(self) -> str:
+        return self.document.path
+
+    @property
+    def data(self) -> dict[str, Any]:
+        data: dict[str, Any] = self.document.data
+        return data
+
+
+def load_spec_document(doc: YamlDocument) -> LoadedSpec:
+    """Validate a parsed YAML document as a spec version."""
+    if not isinstance(doc.data, dict):
+        raise SpecError("a spec document must be a mapping at the top level", path=doc.path, line=1)
+    try:
+        spec = Spec.model_validate(doc.data)
+    except ValidationError as exc:
+        raise validation_error(exc, doc) from None
+    return LoadedSpec(spec, doc, content_digest(doc.data))
+
+
+def load_spec_file(path: str | Path) -> LoadedSpec:
+    """Load and validate one spec YAML file (InputFileError / SpecError on bad input)."""
+    return load_spec_document(load_yaml_file(path))
+
+
+def catalog_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:
+    """Bundled catalog, then ``ORBITCERT_CATALOG`` entries, then ``extra`` (``--catalog``)."""
+    dirs = [bundled_catalog_dir()]
+    env = os.environ.get(CATALOG_ENV, "")
+    dirs += [Path(p) for p in env.split(os.pathsep) if p]
+    dirs += [Path(p) for p in extra]
+    for d in dirs[1:]:
+        if not d.is_dir():
+            raise InputFileError("catalog directory does not exist", path=d)
+    return dirs
+
+
+@dataclass
+class Catalog:
+    """All spec versions visible from a set of catalog directories."""
+
+    dirs: list[Path]
+    entries: dict[tuple[str, str], Path] = field(default_factory=dict)
+    duplicates: dict[tuple[str, str], list[Path]] = field(default_factory=dict)
+
+    @classmethod
+    def discover(cls, extra: Iterable[str | Path] = ()) -> Catalog:
+        """Index ``<id>/<version>.yaml`` files under every catalog directory (no parsing yet)."""
+        cat = cls(catalog_dirs(extra))
+        for d in cat.dirs:
+            for f in sorted(d.glob("*/*.yaml")):
+                key = (f.parent.name, f.stem)
+                if key in cat.entries:
+                    cat.duplicates.setdefault(key, [cat.entries[key]]).append(f)
+                cat.entries[key] = f
+        return cat
+
+    def ids(self) -> list[str]:
+        """Every spec id, sorted."""
+        return sorted({i for i, _ in self.entries})
+
+    def versions(self, spec_id: str) -> list[str]:
+        """Versions of ``spec_id``, oldest first."""
+        return sorted((v for i, v in self.entries if i == spec_id), key=version_key)
+
+    def path_of(self, ref: str) -> Path:
+        """File of ``ID@VERSION``; ``ID@latest`` is the newest published version (else newest)."""
+        spec_id, version = parse_ref(ref)
+        versions = self.versions(spec_id)
+        if not versions:
+            known = ", ".join(self.ids()) or "none"
+            raise SpecNotFoundError(f"no spec {spec_id!r} in the catalog (known: {known})")
+        if version is None:
+            published = [v for v in versions if self._status(spec_id, v) is Status.published]
+            version = (published or versions)[-1]
+        if (spec_id, version) not in self.entries:
+            raise SpecNotFoundError(
+                f"no version {version} of {spec_id!r} in the catalog (known: {', '.join(versions)})"
+            )
+        return self.entries[(spec_id, version)]
+
+    def _status(self, spec_id: str, version: str) -> Status | None:
+        try:
+            return self.load(f"{spec_id}@{version}").spec.status
+        except (SpecError, InputFileError):
+            return None
+
+    def load(self, ref: str) -> LoadedSpec:
+        """Load and validate the spec that ``ref`` names; checks the file matches its location."""
+        path = self.path_of(ref)
+        loaded = load_spec_file(path)
+        for other in self.duplicates.get((path.parent.name, path.stem), []):
+            if other != path and load_spec_file(other).digest != loaded.digest:
+                raise SpecError(f"{loaded.spec.ref} is defined differently in {other}", path=path, line=1)
+        if (loaded.spec.id, loaded.spec.version) != (path.parent.name, path.stem):
+            raise SpecError(
+                f"file declares {loaded.spec.ref} but sits at {path.parent.name}/{path.stem}.yaml",
+                path=path,
+                line=1,
+            )
+        return loaded
+
+    def all_loaded(self) -> list[LoadedSpec]:
+        """Every spec version in the catalog, validated (raises on the first bad file)."""
+        return [self.load(f"{i}@{v}") for i, v in sorted(self.entries, key=lambda e: (e[0], version_key(e[1])))]
+
+
+def load_ref(ref: str, extra_catalogs: Iterable[str | Path] = ()) -> LoadedSpec:
+    """Shortcut: resolve ``ref`` in the default catalog (plus ``extra_catalogs``)."""
+    return Catalog.discover(extra_catalogs).load(ref)

@@ -1,0 +1,96 @@
+"""Deliberately broken products: each must NOT be certified, and the report must name why.
+
+Importable as ``broken_impls:<factory>`` when ``tests/`` is on ``sys.path`` (the certify tests
+run from that directory). Each wraps the reference and breaks one thing a real product gets wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from orbitcert.reference_impl.optical import coding
+from orbitcert.reference_impl.optical.iut import ReferenceOpticalLink
+
+# Conventional -> dual basis rows for conventional bits 7..0 (public constants of CCSDS 131.0-B
+# Annex F as tabulated by P. Karn); used here only to build a wrong (conventional) encoder.
+_TAL = (0x8D, 0xEF, 0xEC, 0x86, 0xFA, 0x99, 0xAF, 0x7B)
+
+
+def _conv_to_dual(x: int) -> int:
+    out = 0
+    for i in range(8):
+        if x & (0x80 >> i):
+            out ^= _TAL[i]
+    return out
+
+
+_C2D = bytes(_conv_to_dual(x) for x in range(256))
+_D2C = bytes(_C2D.index(x) for x in range(256))
+
+
+class WrongRandomizerSeed(ReferenceOpticalLink):
+    """Resets the randomizer to 0x7F instead of all ones (sequence shifted)."""
+
+    name = "broken-randomizer-seed"
+
+    def encode(self, frames: Sequence[bytes], interleave: int, randomize: bool = True) -> bytes:
+        plain = super().encode(frames, interleave, False)
+        if not randomize:
+            return plain
+        seq = coding.randomize(bytes(255 * interleave))
+        wrong = seq[1:] + seq[:1]  # the sequence of another seed: off by one step
+        cadu = 4 + 255 * interleave
+        out = bytearray(plain)
+        for start in range(0, len(out), cadu):
+            for j in range(255 * interleave):
+                out[start + 4 + j] ^= wrong[j]
+        return bytes(out)
+
+
+class ConventionalBasis(ReferenceOpticalLink):
+    """Encodes with conventional (alpha-basis) symbols instead of the Berlekamp dual basis."""
+
+    name = "broken-conventional-basis"
+
+    def encode(self, frames: Sequence[bytes], interleave: int, randomize: bool = True) -> bytes:
+        as_dual = [f.translate(_C2D) for f in frames]
+        dual_stream = super().encode(as_dual, interleave, False)
+        cadu = 4 + 255 * interleave
+        out = bytearray()
+        for start in range(0, len(dual_stream), cadu):
+            block = dual_stream[start + 4 : start + cadu].translate(_D2C)
+            out += dual_stream[start : start + 4] + (coding.randomize(block) if randomize else block)
+        return bytes(out)
+
+
+class MiscorrectingDecoder(ReferenceOpticalLink):
+    """Returns the received (uncorrected) data, claiming success, when it cannot correct."""
+
+    name = "broken-miscorrecting-decoder"
+
+    def decode(self, stream: bytes, frame_length: int, interleave: int, randomize: bool = True) -> list[dict[str, Any]]:
+        results = super().decode(stream, frame_length, interleave, randomize)
+        offsets, _ = coding.find_codeblocks(stream, frame_length + 32 * interleave)
+        for r, off in zip(results, offsets, strict=False):
+            if r["data"] is None:
+                block = stream[off : off + frame_length]
+                r["data"] = coding.randomize(block) if randomize else block
+                r["corrected"] = 0
+        return results
+
+
+def wrong_seed() -> WrongRandomizerSeed:
+    return WrongRandomizerSeed()
+
+
+def conventional() -> ConventionalBasis:
+    return ConventionalBasis()
+
+
+def miscorrecting() -> MiscorrectingDecoder:
+    return MiscorrectingDecoder()
+
+
+def explodes() -> Any:
+    raise RuntimeError("factory failed")

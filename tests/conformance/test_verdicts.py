@@ -1,0 +1,110 @@
+"""Verdict roll-up and certification decisions (DESIGN.md "Verdicts and the certification decision")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from orbitcert.conformance.verdicts import (
+    Decision,
+    TestOutcome,
+    Verdict,
+    decide_classes,
+    overall_decision,
+    roll_up_requirements,
+    worst,
+)
+from orbitcert.specs.ics import Ics
+from orbitcert.specs.model import Spec
+
+SPEC = Spec.model_validate(
+    {
+        "id": "demo",
+        "version": "1.0.0",
+        "status": "draft",
+        "title": "Demo",
+        "classes": [{"id": "base", "title": "Base"}, {"id": "ext", "title": "Ext", "kind": "extended", "depends_on": ["base"]}],
+        "ics": [{"id": "fancy", "question": "Fancy?", "status": "O", "type": "boolean"}],
+        "requirements": [
+            {"id": "D-1", "level": "SHALL", "class": "base", "text": "one"},
+            {"id": "D-2", "level": "SHOULD", "class": "base", "text": "two"},
+            {"id": "D-3", "level": "SHALL", "class": "base", "text": "three", "applies_if": "fancy"},
+            {"id": "D-4", "level": "SHALL", "class": "ext", "text": "four"},
+            {"id": "D-5", "level": "SHALL", "class": "base", "text": "five", "verification": "inspection"},
+        ],
+    }
+)
+
+
+def _ics(classes: tuple[str, ...] = ("base", "ext"), **values: Any) -> Ics:
+    return Ics(spec_ref="demo@1.0.0", classes=classes, values=values)
+
+
+def _t(name: str, verdict: Verdict, *reqs: str) -> TestOutcome:
+    return TestOutcome(f"t::{name}", reqs, verdict)
+
+
+def test_order_none_pass_inconclusive_fail_error() -> None:
+    order = [Verdict.none, Verdict.passed, Verdict.inconclusive, Verdict.failed, Verdict.error]
+    for i, low in enumerate(order):
+        for high in order[i:]:
+            assert worst([low, high]) is high and worst([high, low]) is high
+    assert worst([Verdict.not_applicable, Verdict.waived]) is Verdict.none
+
+
+@pytest.mark.parametrize("bad", [Verdict.inconclusive, Verdict.failed, Verdict.error])
+def test_a_requirement_verdict_never_improves(bad: Verdict) -> None:
+    tests = [_t("a", Verdict.passed, "D-1"), _t("b", bad, "D-1"), _t("c", Verdict.passed, "D-1")]
+    (d1,) = [r for r in roll_up_requirements(SPEC, _ics(), tests) if r.id == "D-1"]
+    assert d1.verdict is bad and d1.tests == ["t::a", "t::b", "t::c"]
+    assert "t::b" in d1.reason
+
+
+def _decide(tests: list[TestOutcome], ics: Ics) -> dict[str, Any]:
+    reqs = roll_up_requirements(SPEC, ics, tests)
+    classes = decide_classes(SPEC, ics, reqs)
+    return {"reqs": {r.id: r for r in reqs}, "classes": {c.id: c for c in classes}, "overall": overall_decision(classes)}
+
+
+ALL_PASS = [_t("1", Verdict.passed, "D-1"), _t("2", Verdict.passed, "D-2"), _t("3", Verdict.passed, "D-3"), _t("4", Verdict.passed, "D-4")]
+
+
+def test_everything_passing_is_certified_and_inspection_is_listed() -> None:
+    out = _decide(ALL_PASS, _ics(fancy=True))
+    assert out["overall"] is Decision.certified
+    assert out["classes"]["base"].evidence_required == ["D-5"]
+
+
+def test_should_failure_is_an_advisory_not_a_blocker() -> None:
+    tests = [*ALL_PASS[:1], _t("2", Verdict.failed, "D-2"), *ALL_PASS[2:]]
+    out = _decide(tests, _ics(fancy=True))
+    assert out["classes"]["base"].decision is Decision.certified
+    assert out["classes"]["base"].advisories == ["D-2"]
+
+
+def test_shall_failure_blocks_its_class_and_dependants() -> None:
+    tests = [_t("1", Verdict.failed, "D-1"), *ALL_PASS[1:]]
+    out = _decide(tests, _ics(fancy=True))
+    assert out["classes"]["base"].decision is Decision.not_certified and out["classes"]["base"].failed == ["D-1"]
+    assert out["classes"]["ext"].decision is Decision.not_certified
+    assert "base" in out["classes"]["ext"].reason
+    assert out["overall"] is Decision.not_certified
+
+
+def test_ics_predicate_and_unclaimed_class_make_requirements_not_applicable() -> None:
+    out = _decide([_t("1", Verdict.passed, "D-1"), _t("2", Verdict.passed, "D-2")], _ics(classes=("base",), fancy=False))
+    assert out["reqs"]["D-3"].verdict is Verdict.not_applicable and "fancy" in out["reqs"]["D-3"].reason
+    assert out["reqs"]["D-4"].verdict is Verdict.not_applicable and "'ext' is not claimed" in out["reqs"]["D-4"].reason
+    assert out["classes"]["ext"].decision is Decision.not_claimed
+    assert out["overall"] is Decision.certified
+
+
+def test_untested_shall_is_not_passed() -> None:
+    out = _decide(ALL_PASS[1:], _ics(fancy=True))
+    assert out["reqs"]["D-1"].verdict is Verdict.none and "no test" in out["reqs"]["D-1"].reason
+    assert out["classes"]["base"].decision is Decision.not_certified
+
+
+def test_nothing_claimed_is_not_certified() -> None:
+    assert _decide([], _ics(classes=()))["overall"] is Decision.not_certified

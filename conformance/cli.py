@@ -43,8 +43,8 @@ app.add_typer(specs_app, name="specs")
 app.add_typer(ics_app, name="ics")
 app.add_typer(report_app, name="report")
 
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 CatalogOpt = Annotated[
     Optional[list[Path]], typer.Option("--catalog", help="Extra catalog directory (repeatable; also ORBITCERT_CATALOG).")

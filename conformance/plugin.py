@@ -102,7 +102,7 @@ def _infer_spec_from_args(config: pytest.Config) -> str | None:
 
 
 def _load_hypothesis_profile(examples: int) -> None:
-    from hypothesis import HealthCheck, settings
+    from hypothesis import HealthCheck, Phase, settings
 
     settings.register_profile(
         "orbitcert-certify",
@@ -112,6 +112,9 @@ def _load_hypothesis_profile(examples: int) -> None:
         max_examples=max(1, examples),
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
         print_blob=False,
+        # No shrinking: a verdict needs a counterexample, not the smallest one, and shrinking a
+        # failing product's examples can cost minutes.
+        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target),
     )
     settings.load_profile("orbitcert-certify")
 

@@ -79,7 +79,11 @@ def specs_show(ref: Annotated[str, typer.Argument(help="ID@VERSION or ID@latest"
     for c in s.classes:
         classes.add_row(c.id, c.kind, ", ".join(c.depends_on) or "-", c.title)
     console.print(classes)
-    reqs = Table("id", "level", "class", "verification", "applies if", "clause", "text", title="Requirements")
+    reqs = Table(title="Requirements")
+    for name in ("id", "level", "class"):
+        reqs.add_column(name, no_wrap=True)
+    for name in ("verification", "applies if", "clause", "text"):
+        reqs.add_column(name)
     for r in s.requirements:
         reqs.add_row(r.id, r.level.value, r.class_, r.verification.value, r.applies_if or "", r.clause or "", r.text)
     console.print(reqs)

@@ -1,0 +1,162 @@
+"""The pytest plugin on a demo spec whose suite produces every verdict, and lint traceability."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DEMO = Path(__file__).resolve().parent / "demo_catalog"
+
+
+def _pytest(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    tmp = tmp_path_factory.mktemp("demo")
+    proc = _pytest(
+        tmp,
+        "--orbitcert-spec", "demo-spec@1.0.0",
+        "--orbitcert-catalog", str(DEMO),
+        "--orbitcert-impl", "builtins:dict",
+        "--orbitcert-ics", str(DEMO / "ics.yaml"),
+        "--orbitcert-report-dir", str(tmp / "out"),
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # some tests fail
+    assert "orbitcert: demo-spec@1.0.0 not-certified" in proc.stdout
+    data: dict[str, Any] = json.loads((tmp / "out" / "demo-spec-1.0.0.json").read_text())
+    return data
+
+
+def _tests(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {t["nodeid"].rsplit("::", 1)[1]: t for t in report["tests"]}
+
+
+def test_plugin_collects_the_suite_without_paths(demo_report: dict[str, Any]) -> None:
+    assert len(demo_report["tests"]) == 9
+
+
+@pytest.mark.parametrize(
+    ("test", "verdict", "message"),
+    [
+        ("test_passes", "pass", ""),
+        ("test_fails", "fail", "arithmetic is broken"),
+        ("test_product_raises", "error", "ValueError: product crashed"),
+        ("test_inconclusive", "inconclusive", "channel too noisy"),
+        ("test_fancy", "not-applicable", "ICS predicate 'fancy' is false (item fancy)"),
+        ("test_extra_class", "not-applicable", "class 'extra' is not claimed"),
+        ("test_item_level_predicate", "not-applicable", "ICS predicate 'fancy' is false"),
+        ("test_names_no_requirement", "error", "names no requirement"),
+        ("test_names_unknown_requirement", "error", "unknown requirement(s) ['DEMO-999']"),
+    ],
+)
+def test_each_test_gets_its_verdict(demo_report: dict[str, Any], test: str, verdict: str, message: str) -> None:
+    t = _tests(demo_report)[test]
+    assert t["verdict"] == verdict
+    assert message in t["message"]
+
+
+def test_requirements_and_classes_roll_up(demo_report: dict[str, Any]) -> None:
+    reqs = {r["id"]: r for r in demo_report["requirements"]}
+    assert reqs["DEMO-001"]["verdict"] == "pass"  # its N/A item-level test does not count
+    assert reqs["DEMO-002"]["verdict"] == "fail"
+    assert reqs["DEMO-003"]["verdict"] == "error"
+    assert reqs["DEMO-004"]["verdict"] == "inconclusive"
+    assert reqs["DEMO-005"]["verdict"] == "not-applicable"
+    assert reqs["DEMO-006"]["verdict"] == "not-applicable"
+    assert reqs["DEMO-007"]["verdict"] == "none"
+    classes = {c["id"]: c for c in demo_report["classes"]}
+    assert classes["base"]["decision"] == "not-certified"
+    assert set(classes["base"]["failed"]) == {"DEMO-002", "DEMO-003", "DEMO-007"}
+    assert classes["base"]["advisories"] == ["DEMO-004"]
+    assert classes["extra"]["decision"] == "not-claimed"
+    assert demo_report["decision"] == "not-certified"
+    assert demo_report["implementation"] == {
+        "name": "demo-product", "version": "0.1", "supplier": None, "factory": "builtins:dict", "command": None,
+    }
+
+
+def test_bad_ics_is_a_usage_error(tmp_path: Path) -> None:
+    bad = tmp_path / "ics.yaml"
+    bad.write_text("spec: demo-spec@1.0.0\nclasses: [base]\nitems:\n  fancy: maybe\n")
+    proc = _pytest(tmp_path, "--orbitcert-spec", "demo-spec@1.0.0", "--orbitcert-catalog", str(DEMO),
+                   "--orbitcert-impl", "builtins:dict", "--orbitcert-ics", str(bad))
+    assert proc.returncode == pytest.ExitCode.USAGE_ERROR
+    assert f"{bad}:4: items.fancy: expected true or false" in proc.stderr
+    assert not list(tmp_path.glob("reports/*"))
+
+
+def test_interrupted_run_leaves_no_report(tmp_path: Path) -> None:
+    """-x stops after the first failure: the run is incomplete, but a report of what ran is still
+    written because pytest finished normally; an internal error/usage error writes none."""
+    proc = _pytest(tmp_path, "--orbitcert-spec", "no-such@1.0.0")
+    assert proc.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "no spec 'no-such'" in proc.stderr
+    assert not (tmp_path / "reports").exists()
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "orbitcert.conformance.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_lint_reports_traceability_findings(tmp_path: Path) -> None:
+    proc = _cli("specs", "lint", "--catalog", str(DEMO), str(DEMO / "demo-spec" / "1.0.0.yaml"), cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert "OC201 test test_demo.py::test_names_no_requirement names no requirement" in out
+    assert "OC202" in out and "DEMO-999" in out
+    assert "OC203" in out and "DEMO-007" in out and "1.0.0.yaml:" in out
+    assert "DEMO-001 is verified by test" not in out
+
+
+def test_lint_clean_catalog_exits_0(tmp_path: Path) -> None:
+    proc = _cli("specs", "lint", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "0 finding(s)" in proc.stdout
+
+
+def test_lint_unreadable_input_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: [unclosed\n")
+    proc = _cli("specs", "lint", str(bad), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert f"{bad}:" in proc.stderr and "malformed YAML" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_lint_schema_findings_exit_1(tmp_path: Path) -> None:
+    bad = tmp_path / "demo-spec" / "1.0.0.yaml"
+    bad.parent.mkdir()
+    bad.write_text((DEMO / "demo-spec" / "1.0.0.yaml").read_text().replace("level: SHOULD", "level: MUST"))
+    proc = _cli("specs", "lint", "--no-suite", str(bad), cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "OC100 requirements.3.level:" in proc.stdout
+
+
+def test_ics_template_and_validate(tmp_path: Path) -> None:
+    out = tmp_path / "ics.yaml"
+    assert _cli("ics", "template", "net-optical-isl@1.0.0", "-o", str(out), cwd=tmp_path).returncode == 0
+    ok = _cli("ics", "validate", str(out), cwd=tmp_path)
+    assert ok.returncode == 0 and "valid ICS for net-optical-isl@1.0.0" in ok.stdout
+    out.write_text(out.read_text().replace("randomizer: true", "randomizer: true\n  teleport: true"))
+    bad = _cli("ics", "validate", str(out), cwd=tmp_path)
+    assert bad.returncode == 2 and "items.teleport: unknown ICS item" in bad.stderr
+
+
+def test_specs_list_and_show(tmp_path: Path) -> None:
+    listing = _cli("specs", "list", "--catalog", str(DEMO), cwd=tmp_path)
+    assert listing.returncode == 0 and "net-optical-isl" in listing.stdout and "demo-spec" in listing.stdout
+    show = _cli("specs", "show", "net-optical-isl@latest", cwd=tmp_path)
+    assert show.returncode == 0 and "OISL-COD-012" in show.stdout and "coding" in show.stdout
+    missing = _cli("specs", "show", "net-optical-isl@3.0.0", cwd=tmp_path)
+    assert missing.returncode == 2 and "no version 3.0.0" in missing.stderr

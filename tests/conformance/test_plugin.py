@@ -96,9 +96,7 @@ def test_bad_ics_is_a_usage_error(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("reports/*"))
 
 
-def test_interrupted_run_leaves_no_report(tmp_path: Path) -> None:
-    """-x stops after the first failure: the run is incomplete, but a report of what ran is still
-    written because pytest finished normally; an internal error/usage error writes none."""
+def test_unknown_spec_is_a_usage_error_without_report(tmp_path: Path) -> None:
     proc = _pytest(tmp_path, "--orbitcert-spec", "no-such@1.0.0")
     assert proc.returncode == pytest.ExitCode.USAGE_ERROR
     assert "no spec 'no-such'" in proc.stderr

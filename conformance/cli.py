@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from orbitcert.specs.loader import Catalog, load_spec_file
+from orbitcert.specs.loader import SUITES_FOLDER, Catalog, load_spec_file
 from orbitcert.specs.errors import OrbitcertError
 from orbitcert.specs.ics import ics_template, load_ics
 from orbitcert.specs.lint import Finding, lint_spec, schema_findings
@@ -111,7 +111,7 @@ def specs_lint(
         findings += lint_spec(loaded)
         if not no_suite:
             try:
-                suite = suite_dir(loaded.spec.id, [Path(c) / "suites" for c in catalog or []])
+                suite = suite_dir(loaded.spec.id, [Path(c) / SUITES_FOLDER for c in catalog or []])
             except OrbitcertError:
                 findings.append(Finding(str(f), None, "OC204", f"no conformance suite for {loaded.spec.id}"))
                 continue
@@ -216,6 +216,15 @@ class _Progress:
             self.progress.advance(self.task)
 
 
+def _import_from_cwd() -> None:
+    """Make modules in the current directory importable as ``--impl`` factories, here and in
+    pytest-xdist workers (like ``python -m`` does)."""
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (cwd, os.environ.get("PYTHONPATH", "")) if p)
+
+
 def _default_refs(catalog: Catalog) -> list[str]:
     from orbitcert.reference_impl import REFERENCES
 
@@ -241,9 +250,11 @@ def certify(
     """Run the conformance suites against a product and write signed reports."""
     import pytest
 
+    from .report import now_utc
     from .session import CertificationTarget
     from .writers import load_report_json
 
+    _import_from_cwd()
     cat = _catalog(catalog)
     refs = list(spec) if spec else _default_refs(cat)
     if not refs:
@@ -284,6 +295,7 @@ def certify(
             args += ["--orbitcert-sign-key", str(sign_key)]
         if workers > 0:
             args += ["-n", str(workers)]
+        run_started = now_utc()
         log = io.StringIO()
         with Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -294,9 +306,10 @@ def certify(
                 code = pytest.main(args, plugins=[_Progress(progress, task)])
         log_path = atomic_write(out / f"{s.id}-{s.version}.log", log.getvalue())
         json_path = out / f"{s.id}-{s.version}.json"
-        if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not json_path.exists():
+        fresh = load_report_json(json_path) if json_path.exists() else None
+        if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or fresh is None or fresh.environment.started < run_started:
             raise OrbitcertError(f"the conformance run did not complete (pytest exit {int(code)}); see {log_path}")
-        results.append(load_report_json(json_path))
+        results.append(fresh)
     table = Table("spec", "class", "decision", "pass", "fail", "n/a", "advisories", title="Certification")
     for r in results:
         for cls in r.classes:

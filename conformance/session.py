@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from orbitcert.reference_impl import REFERENCES
-from orbitcert.specs.loader import Catalog, LoadedSpec
+from orbitcert.specs.loader import SUITES_FOLDER, Catalog, LoadedSpec
 from orbitcert.specs.errors import OrbitcertError
 from orbitcert.specs.ics import Ics, full_ics, load_ics
 
@@ -46,7 +46,8 @@ def resolve_factory(ref: str) -> Callable[[], Any]:
 
 
 def suite_dir(spec_id: str, extra_suites: Sequence[Path] = ()) -> Path:
-    """The suite directory of ``spec_id``: bundled ``conformance/suites/<id>/`` or a catalog's ``suites/<id>/``."""
+    """The suite of ``spec_id``: a catalog's ``suites/<id>/`` (``extra_suites``) before the bundled
+    ``conformance/suites/<id>/``."""
     for base in (*extra_suites, SUITES_DIR):
         d = base / spec_id
         if d.is_dir():
@@ -85,7 +86,7 @@ class CertificationTarget:
                 ics_path = Path(str(resources.files("orbitcert.reference_impl") / ics_resource))
         ics = load_ics(ics_path, spec) if ics_path is not None else full_ics(spec)
         factory = resolve_factory(impl)
-        extra = [Path(c).parent / "suites" for c in catalogs] + [Path(c) / "suites" for c in catalogs]
+        extra = [Path(c) / SUITES_FOLDER for c in catalogs]
         return cls(loaded, ics, impl, factory, suite_dir(spec.id, extra), is_reference)
 
     def identity(self, product: Any | None = None) -> dict[str, Any]:

@@ -24,6 +24,8 @@ from .model import Spec, Status, parse_ref, version_key
 from .yamlio import YamlDocument, load_yaml_file
 
 CATALOG_ENV = "ORBITCERT_CATALOG"
+#: A catalog directory may hold conformance suites in ``suites/<spec-id>/``; never spec files.
+SUITES_FOLDER = "suites"
 
 
 def bundled_catalog_dir() -> Path:
@@ -115,6 +117,8 @@ class Catalog:
         cat = cls(catalog_dirs(extra))
         for d in cat.dirs:
             for f in sorted(d.glob("*/*.yaml")):
+                if f.parent.name == SUITES_FOLDER:
+                    continue
                 key = (f.parent.name, f.stem)
                 if key in cat.entries:
                     cat.duplicates.setdefault(key, [cat.entries[key]]).append(f)

@@ -20,7 +20,8 @@ FAST = ["--examples", "8"]
 
 
 def run(*args: str, cwd: Path = TESTS, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "PYTHONPATH": str(TESTS), **(env or {})}
+    # No PYTHONPATH: `broken_impls` is importable because certify runs with cwd = tests/.
+    full_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | (env or {})
     return subprocess.run(
         [sys.executable, "-m", "orbitcert.conformance.cli", *args],
         cwd=cwd, env=full_env, capture_output=True, text=True, timeout=600,

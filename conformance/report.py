@@ -81,6 +81,8 @@ class TestRecord(_M):
 
 class RequirementRecord(_M):
     id: str
+    text: str
+    clause: str | None = None
     level: str
     class_: str = Field(alias="class")
     verification: str
@@ -201,6 +203,8 @@ def build_report(
             RequirementRecord.model_validate(
                 {
                     "id": r.id,
+                    "text": spec.requirement(r.id).text,
+                    "clause": spec.requirement(r.id).clause,
                     "level": r.level.value,
                     "class": r.class_id,
                     "verification": r.verification.value,

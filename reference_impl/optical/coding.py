@@ -826,7 +826,8 @@ _POPCOUNT = np.array([bin(v).count("1") for v in range(256)], dtype=np.uint8)
 def _marker_distance(stream: U8Array, positions: npt.NDArray[np.int64], marker: U8Array) -> npt.NDArray[np.int64]:
     """Hamming distance in bits between ``marker`` and the stream at each position."""
     window = stream[positions[:, None] + np.arange(marker.size)]
-    return _POPCOUNT[window ^ marker].sum(axis=1, dtype=np.int64)
+    distance: npt.NDArray[np.int64] = _POPCOUNT[window ^ marker].sum(axis=1, dtype=np.int64)
+    return distance
 
 
 def _find_codeblocks(

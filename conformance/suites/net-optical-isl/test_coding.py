@@ -119,9 +119,14 @@ def test_shortened_codeblocks(iut: Any, ics: Any, interleave: int) -> None:
 # --- receive side -------------------------------------------------------------------------------
 
 
-def _corrupt(codeblock: bytearray, interleave: int, codeword: int, positions: list[int], values: list[int]) -> None:
-    for pos, val in zip(positions, values, strict=True):
-        codeblock[pos * interleave + codeword] ^= val
+def _received(frame: bytes, interleave: int, randomize: bool, patterns: list[tuple[list[int], list[int]]]) -> bytes:
+    """One CADU of ``frame`` (encoded by the reference) with symbol errors XORed into the
+    channel: ``patterns[k]`` = (positions, values) of the errors in codeword k."""
+    stream = bytearray(ref.encode_cadus([frame], interleave, randomize))
+    for codeword, (positions, values) in enumerate(patterns):
+        for pos, val in zip(positions, values, strict=True):
+            stream[4 + pos * interleave + codeword] ^= val
+    return bytes(stream)
 
 
 @st.composite
@@ -142,12 +147,7 @@ def test_corrects_up_to_e_errors_per_codeword(iut: Any, interleave: int, randomi
 
     @given(patterns=_error_patterns(interleave, 0, 16))
     def check(patterns: Any) -> None:
-        stream = bytearray(ref.encode_cadus([frame], interleave, randomize))
-        block = bytearray(stream[4:])
-        for cw, (pos, val) in enumerate(patterns):
-            _corrupt(block, interleave, cw, pos, val)
-        stream[4:] = block
-        results = iut.decode(bytes(stream), len(frame), interleave, randomize)
+        results = iut.decode(_received(frame, interleave, randomize, patterns), len(frame), interleave, randomize)
         assert len(results) == 1, f"expected 1 codeblock, decoder returned {len(results)}"
         errors = sum(len(p) for p, _ in patterns)
         assert results[0]["data"] is not None, f"{errors} symbol errors (<=16 per codeword) flagged uncorrectable"
@@ -166,17 +166,13 @@ def test_flags_uncorrectable_codewords(iut: Any, interleave: int, randomize: boo
 
     @given(patterns=_error_patterns(interleave, 17, 40, n_cw=1))
     def check(patterns: Any) -> None:
-        stream = bytearray(ref.encode_cadus([frame], interleave, randomize))
-        block = bytearray(stream[4:])
-        for cw, (pos, val) in enumerate(patterns):
-            _corrupt(block, interleave, cw, pos, val)
-        stream[4:] = block
-        got = iut.decode(bytes(stream), len(frame), interleave, randomize)
+        stream = _received(frame, interleave, randomize, patterns)
+        got = iut.decode(stream, len(frame), interleave, randomize)
         assert len(got) == 1, f"expected 1 codeblock, decoder returned {len(got)}"
         data = got[0]["data"]
         if data is None or bytes(data) == frame:
             return
-        reference = ref.decode_cadus(bytes(stream), len(frame), interleave, randomize)[0]
+        reference = ref.decode_cadus(stream, len(frame), interleave, randomize)[0]
         assert reference.data is not None and bytes(data) == reference.data, (
             "decoder delivered wrong data for a codeblock with detectable, uncorrectable errors "
             f"({len(patterns[0][0])} errors in codeword 0)"

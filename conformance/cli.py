@@ -245,6 +245,7 @@ def certify(
     sign_key: Annotated[Optional[Path], typer.Option("--sign-key", help="Ed25519 private key (PEM); default: ephemeral.")] = None,
     formats: Annotated[str, typer.Option("--format", help="Comma-separated: json,html,junit,md.")] = "json,html,junit,md",
     examples: Annotated[int, typer.Option("--examples", help="Hypothesis examples per property test.")] = 50,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per test before an error verdict (0 = none).")] = 300.0,
     catalog: CatalogOpt = None,
 ) -> None:
     """Run the conformance suites against a product and write signed reports."""
@@ -284,6 +285,7 @@ def certify(
             "--orbitcert-report-dir", str(out),
             "--orbitcert-formats", formats,
             "--orbitcert-examples", str(examples),
+            "--orbitcert-timeout", str(timeout),
         ]
         if ics is not None:
             args += ["--orbitcert-ics", str(ics)]

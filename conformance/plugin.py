@@ -18,6 +18,8 @@ Markers: ``@pytest.mark.requirement("OISL-COD-001", ...)`` names what a test ver
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,12 @@ from .writers import write_reports
 NA_PREFIX = "orbitcert: not applicable: "
 PROPERTY = "orbitcert"
 STATE_KEY = pytest.StashKey["CertificationSession"]()
+
+
+class TestTimeout(Exception):
+    """A test (in practice, the product it calls) ran past ``--orbitcert-timeout``."""
+
+    __test__ = False
 
 
 class Inconclusive(Exception):
@@ -61,6 +69,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--orbitcert-examples", type=int, default=50, help="hypothesis examples per property test (default 50)"
+    )
+    group.addoption(
+        "--orbitcert-timeout",
+        type=float,
+        default=300.0,
+        help="seconds a test may run before it is stopped with an error verdict (0 = no limit; default 300)",
     )
 
 
@@ -202,6 +216,27 @@ class CertificationSession:
         why = self.exclusion(item)
         if why:
             pytest.skip(NA_PREFIX + why)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, None]:
+        """Stop a test that runs too long (a hung product) with an error verdict, using a real-time
+        interval timer (POSIX, main thread; elsewhere there is no limit)."""
+        limit = float(self.config.getoption("orbitcert_timeout") or 0)
+        usable = limit > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+        if not usable:
+            yield
+            return
+
+        def expire(signum: int, frame: Any) -> None:
+            raise TestTimeout(f"test exceeded the {limit:g} s limit (--orbitcert-timeout): product hung or too slow")
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, limit)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:

@@ -31,6 +31,7 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "--orbitcert-impl", "builtins:dict",
         "--orbitcert-ics", str(DEMO / "ics.yaml"),
         "--orbitcert-report-dir", str(tmp / "out"),
+        "--orbitcert-timeout", "1",
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr  # some tests fail
     assert "orbitcert: demo-spec@1.0.0 not-certified" in proc.stdout
@@ -43,7 +44,7 @@ def _tests(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_plugin_collects_the_suite_without_paths(demo_report: dict[str, Any]) -> None:
-    assert len(demo_report["tests"]) == 9
+    assert len(demo_report["tests"]) == 10
 
 
 @pytest.mark.parametrize(
@@ -58,6 +59,7 @@ def test_plugin_collects_the_suite_without_paths(demo_report: dict[str, Any]) ->
         ("test_item_level_predicate", "not-applicable", "ICS predicate 'fancy' is false"),
         ("test_names_no_requirement", "error", "names no requirement"),
         ("test_names_unknown_requirement", "error", "unknown requirement(s) ['DEMO-999']"),
+        ("test_product_hangs", "error", "TestTimeout: test exceeded the 1 s limit"),
     ],
 )
 def test_each_test_gets_its_verdict(demo_report: dict[str, Any], test: str, verdict: str, message: str) -> None:

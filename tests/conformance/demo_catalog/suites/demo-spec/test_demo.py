@@ -1,5 +1,7 @@
 """Demo suite: one test per verdict, plus traceability mistakes for lint."""
 
+import time
+
 import pytest
 
 from orbitcert.conformance.plugin import inconclusive
@@ -49,3 +51,8 @@ def test_names_no_requirement():
 @pytest.mark.requirement("DEMO-999")
 def test_names_unknown_requirement():
     assert True
+
+
+@pytest.mark.requirement("DEMO-003")
+def test_product_hangs():
+    time.sleep(30)

@@ -43,6 +43,7 @@ app.add_typer(specs_app, name="specs")
 app.add_typer(ics_app, name="ics")
 app.add_typer(report_app, name="report")
 
+MAX_TIMEOUT = 86_400.0
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -99,8 +100,16 @@ def specs_lint(
     from .session import suite_dir
     from .traceability import traceability_findings
 
-    files = list(paths) if paths else [f for f in _catalog(catalog).entries.values()]
     findings: list[Finding] = []
+    if paths:
+        files = list(paths)
+    else:
+        cat = _catalog(catalog)
+        files = list(cat.entries.values())
+        findings += [
+            Finding(str(f), None, "OC110", "not found as a spec: a catalog file must be <spec-id>/<semver>.yaml")
+            for f in cat.misplaced
+        ]
     for f in files:
         doc = load_yaml_file(f)  # unreadable / malformed YAML -> exit 2
         schema = schema_findings(doc)
@@ -115,7 +124,9 @@ def specs_lint(
             except OrbitcertError:
                 findings.append(Finding(str(f), None, "OC204", f"no conformance suite for {loaded.spec.id}"))
                 continue
-            findings += traceability_findings(loaded, suite, [str(c) for c in catalog or []])
+            # The file's own catalog root, so a spec outside the configured catalogs can be linted.
+            roots = [str(c) for c in catalog or []] + [str(Path(f).resolve().parent.parent)]
+            findings += traceability_findings(loaded, suite, roots)
     for finding in findings:
         console.print(str(finding), markup=False, highlight=False)
     console.print(f"{len(files)} file(s), {len(findings)} finding(s)", style="bold red" if findings else "bold green")
@@ -265,9 +276,15 @@ def certify(
     targets = [CertificationTarget.resolve(r, impl=impl, ics_path=ics, catalogs=catalog or []) for r in refs]
     from .writers import FORMATS
 
-    unknown = [f for f in formats.split(",") if f.strip() not in FORMATS]
+    chosen = [f.strip() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in chosen if f not in FORMATS]
     if unknown:
         raise OrbitcertError(f"unknown report format(s) {unknown}; choose from {', '.join(FORMATS)}")
+    if "json" not in chosen:
+        chosen.append("json")  # the signed record is always written; the others are renderings of it
+    formats = ",".join(chosen)
+    if not 0 <= timeout <= MAX_TIMEOUT:
+        raise OrbitcertError(f"--timeout must be between 0 (no limit) and {MAX_TIMEOUT:g} seconds, not {timeout:g}")
     if sign_key is not None:
         from .signing import load_private_key
 

@@ -9,10 +9,22 @@ from pathlib import Path
 from orbitcert.specs.errors import InputFileError
 
 
+def _mode_for(path: Path) -> int:
+    """Keep an existing file's permissions; a new file gets 0666 less the umask (as ``open`` would)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def atomic_write(path: str | Path, data: bytes | str) -> Path:
     """Write ``data`` to ``path`` via a temporary file in the same directory and ``os.replace``.
 
-    The directory is created if needed. Readers see either the old file or the complete new one.
+    The directory is created if needed. Readers see either the old file or the complete new one;
+    the file keeps its permissions, and the directory entry is synced. Failures are
+    :class:`InputFileError` naming the path.
     """
     p = Path(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
@@ -25,12 +37,23 @@ def atomic_write(path: str | Path, data: bytes | str) -> Path:
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
+            os.fchmod(fh.fileno(), _mode_for(p))
             os.fsync(fh.fileno())
         os.replace(tmp, p)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError):
+            raise InputFileError(f"cannot write: {exc.strerror or exc}", path=p) from None
         raise
+    try:
+        dir_fd = os.open(p.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:  # pragma: no cover - some file systems refuse fsync on directories
+        pass
     return p

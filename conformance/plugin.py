@@ -95,6 +95,9 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     except OrbitcertError as exc:
         raise pytest.UsageError(f"orbitcert: {exc}") from None
+    timeout = config.getoption("orbitcert_timeout")
+    if not 0 <= timeout <= 86_400:
+        raise pytest.UsageError(f"orbitcert: --orbitcert-timeout must be between 0 and 86400 seconds, not {timeout:g}")
     session = CertificationSession(config, target)
     config.stash[STATE_KEY] = session
     config.pluginmanager.register(session, "orbitcert-session")
@@ -181,7 +184,8 @@ class CertificationSession:
         self.product: Any = None
         self.started = now_utc()
         self.is_worker = hasattr(config, "workerinput")
-        self.phases: dict[str, list[tuple[Verdict, str]]] = {}
+        self.phases: dict[str, list[tuple[str, Verdict, str]]] = {}
+        self.product_identity: dict[str, str] | None = None
         self.durations: dict[str, float] = {}
         self.reqs: dict[str, tuple[str, ...]] = {}
         self.written: list[Path] = []
@@ -243,29 +247,45 @@ class CertificationSession:
         outcome = yield
         report: pytest.TestReport = outcome.get_result()
         verdict, message = phase_verdict(report, call)
-        report.user_properties.append(
-            (PROPERTY, {"requirements": list(requirement_ids(item)), "verdict": verdict.value, "message": message})
-        )
+        value: dict[str, Any] = {"requirements": list(requirement_ids(item)), "verdict": verdict.value, "message": message}
+        if self.product is not None:
+            # Travels with the report, so the controller of an xdist run (which never creates the
+            # product) names it exactly as a serial run does.
+            value["product"] = product_identity(self.product)
+        report.user_properties.append((PROPERTY, value))
 
     # -- collection of outcomes (controller) -------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        for name, value in report.user_properties:
-            if name == PROPERTY and isinstance(value, dict):
-                self.reqs[report.nodeid] = tuple(value["requirements"])
-                self.phases.setdefault(report.nodeid, []).append((Verdict(value["verdict"]), value["message"]))
-                self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
+        values = [v for name, v in report.user_properties if name == PROPERTY and isinstance(v, dict)]
+        if values:
+            value = values[-1]
+            self.reqs[report.nodeid] = tuple(value["requirements"])
+            verdict, message = Verdict(value["verdict"]), str(value["message"])
+            if value.get("product") and self.product_identity is None:
+                self.product_identity = dict(value["product"])
+        elif report.failed:
+            # A report orbitcert did not annotate: pytest-xdist's report of a crashed worker.
+            verdict, message = Verdict.error, _failure_message(report) or "the test process crashed"
+        else:
+            return
+        self.phases.setdefault(report.nodeid, []).append((report.when or "", verdict, message))
+        self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
 
     def outcomes(self) -> list[TestOutcome]:
+        """One verdict per test from its phases; a test whose call phase never reported (its
+        process died) is an error, never a pass."""
         result = []
         for nodeid, phases in self.phases.items():
-            verdicts = [v for v, _ in phases]
+            verdicts = [v for _, v, _ in phases]
             if Verdict.not_applicable in verdicts:
                 verdict = Verdict.not_applicable
             else:
                 verdict = worst(verdicts)
                 if verdict is Verdict.none:
-                    verdict = Verdict.passed
-            message = next((m for v, m in phases if v is verdict and m), "")
+                    verdict = Verdict.passed if any(w == "call" for w, _, _ in phases) else Verdict.error
+            message = next((m for _, v, m in phases if v is verdict and m), "")
+            if verdict is Verdict.error and not message:
+                message = "the test did not complete (its process ended before the test body reported)"
             result.append(
                 TestOutcome(nodeid, self.reqs.get(nodeid, ()), verdict, self.durations.get(nodeid, 0.0), message)
             )
@@ -278,7 +298,7 @@ class CertificationSession:
         if exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
             return  # never leave a report that looks complete
         target = self.target
-        ident = target.identity(self.product)
+        ident = target.identity(self.product_identity or (product_identity(self.product) if self.product else None))
         workers = getattr(self.config.option, "numprocesses", None) or 1
         report = build_report(
             target.loaded,
@@ -303,6 +323,14 @@ class CertificationSession:
                     tr.write_line(f"  class {c.id}: {c.decision.value}" + (f" ({c.reason})" if c.reason else ""))
             for p in self.written:
                 tr.write_line(f"  report: {p}")
+
+
+def product_identity(product: Any) -> dict[str, str]:
+    """Name and version a product object declares (``name`` / ``version`` attributes)."""
+    return {
+        "name": str(getattr(product, "name", None) or type(product).__name__),
+        "version": str(getattr(product, "version", None) or "unspecified"),
+    }
 
 
 def phase_verdict(report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[Verdict, str]:

@@ -70,6 +70,17 @@ class Environment(_M):
     workers: int = 1
 
 
+class IcsRecord(_M):
+    """The ICS the product was certified with, as resolved (set-valued items as lists)."""
+
+    spec: str
+    classes: list[str]
+    items: dict[str, Any]
+    product: dict[str, Any] | None = None
+    source: str | None = None
+    generated: bool = False
+
+
 class TestRecord(_M):
     __test__ = False  # not a pytest test class
     nodeid: str
@@ -120,7 +131,7 @@ class Report(_M):
     format: Literal["orbitcert-report/1"] = "orbitcert-report/1"
     spec: SpecBinding
     implementation: Implementation
-    ics: dict[str, Any]
+    ics: IcsRecord
     suite: SuiteBinding
     environment: Environment
     decision: Decision
@@ -183,7 +194,7 @@ def build_report(
             id=spec.id, version=spec.version, title=spec.title, status=spec.status.value, digest=loaded.digest
         ),
         implementation=implementation,
-        ics=ics.as_dict(),
+        ics=IcsRecord(**ics.as_dict()),
         suite=suite,
         environment=Environment(
             orbitcert=orbitcert_version(),

@@ -89,12 +89,12 @@ class CertificationTarget:
         extra = [Path(c) / SUITES_FOLDER for c in catalogs]
         return cls(loaded, ics, impl, factory, suite_dir(spec.id, extra), is_reference)
 
-    def identity(self, product: Any | None = None) -> dict[str, Any]:
-        """Product name/version: from the ICS ``product`` block, else the object's attributes."""
+    def identity(self, declared: dict[str, str] | None = None) -> dict[str, Any]:
+        """Product name/version: from the ICS ``product`` block, else what the product object
+        declares (``declared``), else the factory reference."""
         ident = dict(self.ics.product or {})
-        if product is not None:
-            ident.setdefault("name", getattr(product, "name", None) or type(product).__name__)
-            ident.setdefault("version", str(getattr(product, "version", "unspecified")))
+        for key, value in (declared or {}).items():
+            ident.setdefault(key, value)
         ident.setdefault("name", self.factory_ref)
         ident.setdefault("version", "unspecified")
         ident["factory"] = self.factory_ref

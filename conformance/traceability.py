@@ -25,6 +25,7 @@ class _Collector:
         self.tests: dict[str, tuple[str, ...]] = {}
         self.locations: dict[str, tuple[str, int | None]] = {}
         self.errors: list[str] = []
+        self.exit_code = 0
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
@@ -61,8 +62,12 @@ def collect_suite(loaded: LoadedSpec, suite: Path, catalogs: list[str] | None = 
     ]
     for c in catalogs or []:
         args += ["--orbitcert-catalog", str(c)]
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        pytest.main(args, plugins=[collector])
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        collector.exit_code = int(pytest.main(args, plugins=[collector]))
+    if collector.exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) and not collector.errors:
+        tail = " ".join(out.getvalue().split())[-400:]
+        collector.errors.append(f"collection failed (pytest exit {collector.exit_code}): {tail}")
     return collector
 
 
@@ -71,6 +76,8 @@ def traceability_findings(loaded: LoadedSpec, suite: Path, catalogs: list[str] |
     spec, doc = loaded.spec, loaded.document
     collected = collect_suite(loaded, suite, catalogs)
     out = [Finding(str(suite), None, "OC200", f"suite does not collect: {e}") for e in collected.errors]
+    if out:
+        return out  # nothing below would mean anything
     known = {r.id for r in spec.requirements}
     covered = {rid for ids in collected.tests.values() for rid in ids}
     for nodeid, ids in sorted(collected.tests.items()):

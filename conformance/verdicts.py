@@ -124,7 +124,8 @@ def roll_up_requirements(spec: Spec, ics: Ics, tests: Sequence[TestOutcome]) -> 
         if reason is not None:
             verdict, why = Verdict.not_applicable, reason
         elif outcomes and all(t.verdict is Verdict.not_applicable for t in outcomes):
-            verdict, why = Verdict.not_applicable, "every test was excluded by the ICS"
+            # The requirement applies but the ICS excluded every test of it: nothing verified it.
+            verdict, why = Verdict.none, f"applies, but the ICS excluded all its tests ({outcomes[0].message})"
         elif outcomes and all(t.verdict in (Verdict.waived, Verdict.not_applicable) for t in outcomes):
             verdict, why = Verdict.waived, "waived"
         else:

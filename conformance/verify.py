@@ -31,8 +31,8 @@ def verify_report(
     """(problems, notes) for the report at ``path``; no problems means it verifies."""
     problems: list[str] = []
     notes: list[str] = []
-    raw = json.loads(Path(path).read_bytes()) if Path(path).exists() else None
-    report: Report = load_report_json(path)
+    report: Report = load_report_json(path)  # typed errors for unreadable or invalid files
+    raw = json.loads(Path(path).read_bytes())
     errors = sorted(Draft202012Validator(load_schema("report.schema.json")).iter_errors(raw), key=lambda e: list(e.path))
     if errors:
         problems += [f"schema: {'.'.join(map(str, e.path))}: {e.message}" for e in errors[:10]]
@@ -54,11 +54,7 @@ def verify_report(
         problems.append(f"spec digest {report.spec.digest[:19]}... differs from the catalog's {loaded.digest[:19]}...")
     else:
         notes.append(f"spec digest matches {ref} in the catalog")
-    ics = Ics(
-        spec_ref=ref,
-        classes=tuple(report.ics.get("classes", [])),
-        values=dict(report.ics.get("items", {})),
-    )
+    ics = Ics(spec_ref=ref, classes=tuple(report.ics.classes), values=dict(report.ics.items))
     tests = [TestOutcome(t.nodeid, tuple(t.requirements), t.verdict, t.duration, t.message) for t in report.tests]
     reqs = roll_up_requirements(loaded.spec, ics, tests)
     expected = {r.id: r.verdict for r in reqs}

@@ -105,6 +105,8 @@ def _check_value(item: IcsItem, value: Any) -> Any:
         raise ValueError(f"{bad} not among the allowed values {allowed}")
     if len(set(value)) != len(value):
         raise ValueError("values are repeated")
+    if not value and item.status is IcsStatus.M:
+        raise ValueError("a mandatory set needs at least one value")
     return sorted(value, key=lambda v: allowed.index(v))
 
 

@@ -10,6 +10,7 @@ silently replace a published standard.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -20,7 +21,7 @@ from pydantic import ValidationError
 
 from .digest import content_digest
 from .errors import InputFileError, SpecError, SpecNotFoundError
-from .model import Spec, Status, parse_ref, version_key
+from .model import SEMVER, SPEC_ID, Spec, Status, parse_ref, version_key
 from .yamlio import YamlDocument, load_yaml_file
 
 CATALOG_ENV = "ORBITCERT_CATALOG"
@@ -110,6 +111,7 @@ class Catalog:
     dirs: list[Path]
     entries: dict[tuple[str, str], Path] = field(default_factory=dict)
     duplicates: dict[tuple[str, str], list[Path]] = field(default_factory=dict)
+    misplaced: list[Path] = field(default_factory=list)
 
     @classmethod
     def discover(cls, extra: Iterable[str | Path] = ()) -> Catalog:
@@ -118,6 +120,9 @@ class Catalog:
         for d in cat.dirs:
             for f in sorted(d.glob("*/*.yaml")):
                 if f.parent.name == SUITES_FOLDER:
+                    continue
+                if not (re.match(SPEC_ID, f.parent.name) and re.match(SEMVER, f.stem)):
+                    cat.misplaced.append(f)  # not <spec-id>/<semver>.yaml: reported by lint
                     continue
                 key = (f.parent.name, f.stem)
                 if key in cat.entries:

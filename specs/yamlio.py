@@ -27,7 +27,23 @@ MAX_EXPANDED_NODES = 200_000
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2-like implicit typing (booleans are only true/false)."""
+    """SafeLoader with YAML 1.2-like implicit typing (booleans are only true/false) that refuses
+    duplicate mapping keys (YAML 1.2 requires unique keys; a silent last-one-wins would drop data)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:
+                continue  # unhashable key: the base class reports it
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first at line {seen[key].start_mark.line + 1})", key_node.start_mark
+                )
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
 
 
 # Rebuild the implicit resolvers: drop timestamps and the YAML 1.1 yes/no/on/off booleans.

@@ -6,6 +6,7 @@ run from that directory). Each wraps the reference and breaks one thing a real p
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -78,6 +79,22 @@ class MiscorrectingDecoder(ReferenceOpticalLink):
                 r["data"] = coding.randomize(block) if randomize else block
                 r["corrected"] = 0
         return results
+
+
+class CrashesOnAllOnes(ReferenceOpticalLink):
+    """Kills its own process when asked to encode the all-0xFF frame at depth 8."""
+
+    name = "broken-crashes"
+    version = "6.6.6"
+
+    def encode(self, frames: Sequence[bytes], interleave: int, randomize: bool = True) -> bytes:
+        if interleave == 8 and list(frames) == [b"\xff" * (223 * 8)]:
+            os._exit(3)
+        return super().encode(frames, interleave, randomize)
+
+
+def crashes() -> CrashesOnAllOnes:
+    return CrashesOnAllOnes()
 
 
 def wrong_seed() -> WrongRandomizerSeed:

@@ -133,6 +133,19 @@ def test_xdist_report_equals_serial_report(tmp_path: Path, reference_run: tuple[
     assert _stable(parallel) == _stable(serial)
 
 
+def test_crashed_worker_is_an_error_and_identity_survives_xdist(tmp_path: Path) -> None:
+    """A product that kills its test process: under -n 2 that test is an error (never a pass),
+    and the report still names the product as it declares itself (identity travels from workers)."""
+    proc = run("certify", "--impl", "broken_impls:crashes", "-n", "2", "--out", str(tmp_path), *FAST)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    data = report(tmp_path)
+    crashed = [t for t in data["tests"] if t["nodeid"].endswith("test_all_ones_frame_has_all_ones_check_symbols[I8]")]
+    assert [t["verdict"] for t in crashed] == ["error"]
+    assert {r["id"]: r["verdict"] for r in data["requirements"]}["OISL-COD-004"] == "error"
+    assert data["decision"] == "not-certified"
+    assert (data["implementation"]["name"], data["implementation"]["version"]) == ("broken-crashes", "6.6.6")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -143,6 +156,8 @@ def test_xdist_report_equals_serial_report(tmp_path: Path, reference_run: tuple[
         (["--impl", "broken_impls:nothing_here"], "has no attribute 'nothing_here'"),
         (["--ics", "/nonexistent/ics.yaml"], "cannot read file"),
         (["--format", "json,pdf"], "unknown report format"),
+        (["--timeout", "1e300"], "--timeout must be between 0"),
+        (["--timeout", "-1"], "--timeout must be between 0"),
     ],
 )
 def test_bad_input_exits_2_without_traceback(tmp_path: Path, args: list[str], message: str) -> None:
@@ -188,9 +203,11 @@ def test_signing_with_a_key_and_trusted_verification(tmp_path: Path) -> None:
     other = tmp_path / "other.pem"
     assert run("keygen", str(other)).returncode == 0
     out = tmp_path / "out"
-    proc = run("certify", "--sign-key", str(key), "--out", str(out), "--format", "json", *FAST)
+    proc = run("certify", "--sign-key", str(key), "--out", str(out), "--format", "md", *FAST)
     assert proc.returncode == 0, proc.stderr
     path = out / "net-optical-isl-1.0.0.json"
+    assert path.exists(), "the signed JSON record is written whatever --format says"
+    assert (out / "net-optical-isl-1.0.0.md").exists() and not (out / "net-optical-isl-1.0.0.html").exists()
     assert run("report", "verify", str(path), "--public-key", f"{key}.pub").returncode == 0
     wrong = run("report", "verify", str(path), "--public-key", f"{other}.pub")
     assert wrong.returncode == 1 and "not by the trusted key" in wrong.stdout

@@ -160,3 +160,21 @@ def test_specs_list_and_show(tmp_path: Path) -> None:
     assert show.returncode == 0 and "OISL-COD-012" in show.stdout and "coding" in show.stdout
     missing = _cli("specs", "show", "net-optical-isl@3.0.0", cwd=tmp_path)
     assert missing.returncode == 2 and "no version 3.0.0" in missing.stderr
+
+
+def test_lint_a_spec_outside_the_catalog_and_misnamed_files(tmp_path: Path) -> None:
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).resolve().parents[2] / "specs/catalog/net-optical-isl/1.0.0.yaml").read_text())
+    data.update(version="1.1.0", status="draft")
+    data.pop("digest")
+    draft = tmp_path / "cat" / "net-optical-isl" / "1.1.0.yaml"
+    draft.parent.mkdir(parents=True)
+    draft.write_text(yaml.safe_dump(data, sort_keys=False))
+    ok = _cli("specs", "lint", str(draft), cwd=tmp_path)
+    assert ok.returncode == 0 and "0 finding(s)" in ok.stdout, ok.stdout + ok.stderr
+    (draft.parent / "notes.yaml").write_text("just: notes\n")
+    listing = _cli("specs", "list", "--catalog", str(tmp_path / "cat"), cwd=tmp_path)
+    assert listing.returncode == 0 and "1.1.0" in listing.stdout
+    lint = _cli("specs", "lint", "--no-suite", "--catalog", str(tmp_path / "cat"), cwd=tmp_path)
+    assert lint.returncode == 1 and "notes.yaml: OC110" in lint.stdout

@@ -108,3 +108,11 @@ def test_untested_shall_is_not_passed() -> None:
 
 def test_nothing_claimed_is_not_certified() -> None:
     assert _decide([], _ics(classes=()))["overall"] is Decision.not_certified
+
+
+def test_applicable_requirement_whose_tests_were_all_excluded_is_not_passed() -> None:
+    """An ICS cannot certify a product by excluding every test of an applicable requirement."""
+    excluded = TestOutcome("t::only", ("D-1",), Verdict.not_applicable, message="ICS predicate '8 in x' is false")
+    out = _decide([excluded, *ALL_PASS[1:]], _ics(fancy=True))
+    assert out["reqs"]["D-1"].verdict is Verdict.none and "excluded all its tests" in out["reqs"]["D-1"].reason
+    assert out["classes"]["base"].decision is Decision.not_certified

@@ -74,3 +74,8 @@ def test_full_ics_claims_every_class_and_option() -> None:
     assert ics.generated
     assert ics.values["rs_interleaving_depths"] == [1, 2, 3, 4, 5, 8]
     assert ics.values["randomizer"] is True and ics.values["shortened_codeblocks"] is True
+
+
+def test_mandatory_set_cannot_be_empty() -> None:
+    with pytest.raises(IcsError, match="at least one value"):
+        load_ics_text(GOOD.replace("[1, 5]", "[]"), SPEC, "acme.yaml")

@@ -70,3 +70,9 @@ def test_missing_and_binary_files(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(InputFileError, match="UTF-8"):
         load_yaml_file(binary)
+
+
+def test_duplicate_keys_are_refused_naming_both_lines() -> None:
+    with pytest.raises(InputFileError) as info:
+        load_yaml_text("id: a\nversion: 1.0.0\nversion: 2.0.0\n", "dup.yaml")
+    assert info.value.line == 3 and "duplicate key 'version' (first at line 2)" in info.value.message

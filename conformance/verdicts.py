@@ -4,8 +4,10 @@
   predicate), waived.
 * Per requirement: the worst of its applicable tests, in the order
   none < pass < inconclusive < fail < error; a verdict never improves.
-* Per class: certified when every applicable SHALL requirement verified by test passes and every
-  class it depends on is certified; failing SHOULD requirements are advisories.
+* Per class: certified when every applicable SHALL requirement passes and every class it depends
+  on is certified; failing SHOULD requirements are advisories. A SHALL verified by analysis,
+  inspection or demonstration cannot pass in a suite: it is listed as evidence required and keeps
+  the class from being certified (no evidence mechanism exists yet).
 * Overall: certified when every claimed class is certified.
 """
 
@@ -184,6 +186,13 @@ def decide_classes(spec: Spec, ics: Ics, requirements: Sequence[RequirementResul
             elif blocked:
                 res.decision = Decision.not_certified
                 res.reason = f"depends on class(es) not certified: {', '.join(blocked)}"
+            elif shall_without_evidence := [
+                rid for rid in res.evidence_required if spec.requirement(rid).level is Level.SHALL
+            ]:
+                # DESIGN: every applicable SHALL must pass. A suite cannot pass an analysis or
+                # inspection requirement, so the class waits for that evidence.
+                res.decision = Decision.not_certified
+                res.reason = f"SHALL requirement(s) need {', '.join(shall_without_evidence)} evidence outside the suite"
             else:
                 res.decision = Decision.certified
         else:

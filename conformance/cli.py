@@ -366,6 +366,26 @@ def report_verify(
     raise typer.Exit(1 if problems else 0)
 
 
+@report_app.command("diff")
+def report_diff(
+    baseline: Annotated[Path, typer.Argument(help="The accepted report (e.g. from the main branch).")],
+    current: Annotated[Path, typer.Argument(help="The report of the change under review.")],
+) -> None:
+    """CI regression gate: exit 1 when a requirement verdict got worse or a class lost certification."""
+    from .diff import diff_reports
+    from .writers import load_report_json
+
+    result = diff_reports(load_report_json(baseline), load_report_json(current))
+    for line in result.regressions:
+        console.print(f"[red]REGRESSION[/red] {escape(line)}")
+    for line in result.improvements:
+        console.print(f"[green]improved[/green] {escape(line)}")
+    for line in result.changes:
+        console.print(f"changed {escape(line)}")
+    console.print(f"{len(result.regressions)} regression(s), {len(result.improvements)} improvement(s), {len(result.changes)} other change(s)")
+    raise typer.Exit(1 if result.regressions else 0)
+
+
 @app.command()
 def keygen(
     private: Annotated[Path, typer.Argument(help="Where to write the private key (PEM, mode 0600).")],

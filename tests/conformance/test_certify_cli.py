@@ -211,3 +211,20 @@ def test_signing_with_a_key_and_trusted_verification(tmp_path: Path) -> None:
     assert run("report", "verify", str(path), "--public-key", f"{key}.pub").returncode == 0
     wrong = run("report", "verify", str(path), "--public-key", f"{other}.pub")
     assert wrong.returncode == 1 and "not by the trusted key" in wrong.stdout
+
+
+def test_report_diff_is_a_regression_gate(tmp_path: Path, reference_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    good = reference_run[1] / "net-optical-isl-1.0.0.json"
+    same = run("report", "diff", str(good), str(good))
+    assert same.returncode == 0 and "0 regression(s)" in same.stdout
+    broken_out = tmp_path / "broken"
+    assert run("certify", "--impl", "broken_impls:wrong_seed", "--out", str(broken_out), *FAST).returncode == 1
+    broken = broken_out / "net-optical-isl-1.0.0.json"
+    worse = run("report", "diff", str(good), str(broken))
+    assert worse.returncode == 1
+    assert "REGRESSION requirement OISL-COD-002: pass -> fail" in worse.stdout
+    assert "REGRESSION class coding: certified -> not-certified" in worse.stdout
+    better = run("report", "diff", str(broken), str(good))
+    assert better.returncode == 0 and "improved requirement OISL-COD-002: fail -> pass" in better.stdout
+    missing = run("report", "diff", str(good), str(tmp_path / "nope.json"))
+    assert missing.returncode == 2 and "cannot read report" in missing.stderr

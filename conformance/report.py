@@ -33,9 +33,6 @@ from .verdicts import (
     roll_up_requirements,
 )
 
-REPORT_FORMAT = "orbitcert-report/1"
-
-
 class _M(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -16,7 +16,6 @@ from jsonschema.exceptions import SchemaError
 from pydantic import ValidationError
 
 from .loader import LoadedSpec, all_validation_errors
-from .errors import PredicateError
 from .model import Spec, Status
 from .predicate import parse_predicate
 from .yamlio import YamlDocument
@@ -116,10 +115,3 @@ def lint_spec(loaded: LoadedSpec) -> list[Finding]:
         add("OC109", f"file should be <catalog>/{spec.id}/{spec.version}.yaml to be found as {spec.ref}", ("id",))
     return out
 
-
-def predicate_names(source: str) -> frozenset[str]:
-    """Item names a predicate reads (empty for a malformed predicate)."""
-    try:
-        return parse_predicate(source).names
-    except PredicateError:
-        return frozenset()

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -69,11 +68,6 @@ class LoadedSpec:
     @property
     def path(self) -> str:
         return self.document.path
-
-    @property
-    def data(self) -> dict[str, Any]:
-        data: dict[str, Any] = self.document.data
-        return data
 
 
 def load_spec_document(doc: YamlDocument) -> LoadedSpec:

@@ -21,9 +21,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from orbitcert.specs.loader import SUITES_FOLDER, Catalog, load_spec_file
+from orbitcert.specs.loader import SUITES_FOLDER, Catalog, load_spec_document, load_spec_file
 from orbitcert.specs.errors import OrbitcertError
-from orbitcert.specs.ics import ics_template, load_ics
+from orbitcert.specs.ics import ics_template, validate_ics_document
 from orbitcert.specs.lint import Finding, lint_spec, schema_findings
 from orbitcert.specs.yamlio import load_yaml_file
 
@@ -116,7 +116,7 @@ def specs_lint(
         if schema:
             findings += schema
             continue
-        loaded = load_spec_file(f)
+        loaded = load_spec_document(doc)
         findings += lint_spec(loaded)
         if not no_suite:
             try:
@@ -202,7 +202,7 @@ def ics_validate(
     if not isinstance(ref, str):
         raise OrbitcertError("the ICS names no spec; give --spec ID@VERSION", path=path, line=1, field="spec")
     loaded = _catalog(catalog).load(ref)
-    ics = load_ics(path, loaded.spec)
+    ics = validate_ics_document(doc, loaded.spec)
     console.print(f"{path}: valid ICS for {loaded.spec.ref}; claims {', '.join(ics.classes)}")
 
 

@@ -8,7 +8,6 @@ decisions and overall decision follow from the recorded test outcomes by the ver
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from .report import Report
 from .schemas import load_schema
 from .signing import SignatureError, load_public_key, verify_signature
 from .verdicts import TestOutcome, decide_classes, overall_decision, roll_up_requirements
-from .writers import load_report_json
+from .writers import read_report_data, report_from_data
 
 
 def verify_report(
@@ -31,8 +30,8 @@ def verify_report(
     """(problems, notes) for the report at ``path``; no problems means it verifies."""
     problems: list[str] = []
     notes: list[str] = []
-    report: Report = load_report_json(path)  # typed errors for unreadable or invalid files
-    raw = json.loads(Path(path).read_bytes())
+    raw = read_report_data(path)  # typed errors for unreadable or invalid files
+    report: Report = report_from_data(raw, path)
     errors = sorted(Draft202012Validator(load_schema("report.schema.json")).iter_errors(raw), key=lambda e: list(e.path))
     if errors:
         problems += [f"schema: {'.'.join(map(str, e.path))}: {e.message}" for e in errors[:10]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import jinja2
@@ -120,19 +121,28 @@ def write_reports(
     return signed, written
 
 
-def load_report_json(path: str | Path) -> Report:
-    """Read and validate a report JSON file (typed errors for unreadable or invalid files)."""
-    from pydantic import ValidationError
-
+def read_report_data(path: str | Path) -> Any:
+    """The parsed JSON of a report file (typed error when unreadable or not JSON)."""
     p = Path(path)
     try:
-        data = json.loads(p.read_bytes())
+        return json.loads(p.read_bytes())
     except OSError as exc:
         raise InputFileError(f"cannot read report: {exc.strerror or exc}", path=p) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputFileError(f"not JSON: {exc}", path=p) from None
+
+
+def report_from_data(data: Any, path: str | Path) -> Report:
+    """Validate parsed report JSON as a :class:`Report` (typed error naming the field)."""
+    from pydantic import ValidationError
+
     try:
         return Report.model_validate(data)
     except ValidationError as exc:
         e = exc.errors(include_url=False)[0]
-        raise InputFileError(f"not a valid report: {e['msg']}", path=p, field=".".join(map(str, e["loc"]))) from None
+        raise InputFileError(f"not a valid report: {e['msg']}", path=path, field=".".join(map(str, e["loc"]))) from None
+
+
+def load_report_json(path: str | Path) -> Report:
+    """Read and validate a report JSON file (typed errors for unreadable or invalid files)."""
+    return report_from_data(read_report_data(path), path)

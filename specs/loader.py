@@ -106,6 +106,7 @@ class Catalog:
     entries: dict[tuple[str, str], Path] = field(default_factory=dict)
     duplicates: dict[tuple[str, str], list[Path]] = field(default_factory=dict)
     misplaced: list[Path] = field(default_factory=list)
+    _loaded: dict[Path, LoadedSpec] = field(default_factory=dict, repr=False)
 
     @classmethod
     def discover(cls, extra: Iterable[str | Path] = ()) -> Catalog:
@@ -157,6 +158,8 @@ class Catalog:
     def load(self, ref: str) -> LoadedSpec:
         """Load and validate the spec that ``ref`` names; checks the file matches its location."""
         path = self.path_of(ref)
+        if path in self._loaded:
+            return self._loaded[path]
         loaded = load_spec_file(path)
         for other in self.duplicates.get((path.parent.name, path.stem), []):
             if other != path and load_spec_file(other).digest != loaded.digest:
@@ -167,6 +170,7 @@ class Catalog:
                 path=path,
                 line=1,
             )
+        self._loaded[path] = loaded  # ID@latest reads every version's status: parse each once
         return loaded
 
     def all_loaded(self) -> list[LoadedSpec]:

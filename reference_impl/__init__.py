@@ -3,6 +3,12 @@
 One subpackage per spec family (``optical/`` ...). :data:`REFERENCES` maps a spec id to the
 factory returning the reference's test-interface object and to the ICS file the reference ships
 (a resource of this package), which ``orbitcert certify`` uses when no ``--impl`` is given.
+
+A reference factory takes the :class:`orbitcert.specs.model.Spec` under test as its one argument
+and builds the reference from that version's ``parameters`` (a parameter is written once, in the
+spec), so one reference serves every version of its spec; called with no argument it falls back
+to the parameters of a pinned bundled version. The ICS files name the spec without a version for
+the same reason. A reference reads ``orbitcert.specs`` only for those parameters.
 """
 
 from __future__ import annotations

@@ -1,35 +1,59 @@
 """The reference product for ``net-optical-isl``: the test interface over :mod:`.coding`.
 
-``orbitcert certify`` uses :func:`create` when no ``--impl`` is given. Operation names and
+``orbitcert certify`` uses :func:`create` when no ``--impl`` is given, passing the spec under
+test: the reference is then built from that spec version's parameters (marker, code,
+randomizer), so the same reference answers every version of the spec. Operation names and
 arguments are those of the spec's ``interface`` section.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import coding
+from .parameters import CodingError, CodingParameters
+
+if TYPE_CHECKING:
+    from orbitcert.specs.model import Spec
+
+__all__ = ["ReferenceOpticalLink", "create"]
 
 
 class ReferenceOpticalLink:
-    """Golden-model implementation of the ``coding`` class test interface."""
+    """Golden-model implementation of the ``coding`` class test interface.
+
+    ``params`` are the coding parameters of the spec under test (default: :func:`coding.default_parameters`);
+    every coding call is made with them.
+    """
 
     name = "orbitcert-reference-optical"
     version = "1.0.0"
 
+    def __init__(self, params: CodingParameters | None = None) -> None:
+        if params is not None and not isinstance(params, CodingParameters):
+            raise CodingError(f"params: expected CodingParameters, got {type(params).__name__}")
+        self.params: CodingParameters = coding.default_parameters() if params is None else params
+
     def encode(self, frames: Sequence[bytes], interleave: int, randomize: bool = True) -> bytes:
         """CADU stream: per frame the attached sync marker and its (randomized) RS codeblock."""
-        return coding.encode_cadus(frames, interleave, randomize)
+        return coding.encode_cadus(frames, interleave, randomize, params=self.params)
 
     def decode(self, stream: bytes, frame_length: int, interleave: int, randomize: bool = True) -> list[dict[str, Any]]:
         """One ``{"data": bytes | None, "corrected": int}`` per codeblock found in ``stream``."""
         return [
             {"data": r.data, "corrected": r.corrected}
-            for r in coding.decode_cadus(stream, frame_length, interleave, randomize)
+            for r in coding.decode_cadus(stream, frame_length, interleave, randomize, params=self.params)
         ]
 
 
-def create() -> ReferenceOpticalLink:
-    """Factory named by ``--impl orbitcert.reference_impl.optical.iut:create``."""
-    return ReferenceOpticalLink()
+def create(spec: Spec | None = None) -> ReferenceOpticalLink:
+    """Factory named by ``--impl orbitcert.reference_impl.optical.iut:create``.
+
+    ``spec`` is the spec under test (an :class:`orbitcert.specs.model.Spec`): the reference uses
+    its parameters (:meth:`CodingParameters.from_spec`). Without it, those of
+    :func:`coding.default_parameters` (``net-optical-isl`` 1.0.0).
+    """
+    if spec is None:
+        return ReferenceOpticalLink()
+    return ReferenceOpticalLink(CodingParameters.from_spec(spec))

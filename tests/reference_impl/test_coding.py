@@ -18,7 +18,7 @@ import reedsolo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orbitcert.reference_impl.optical import coding
+from orbitcert.reference_impl.optical import coding, crc16, reed_solomon
 
 # Public vector from dariol83/ccsds (ReedSolomonTest): a 1115-octet frame and its 160 dual-basis
 # check symbols for RS(255,223) at interleaving depth 5.
@@ -208,7 +208,7 @@ def test_rs_encode_matches_galois_shortened(depth: int) -> None:
 
 def test_generator_polynomial_matches_galois() -> None:
     """g(x) = prod_{j=112}^{143} (x - alpha^{11 j}) equals galois' generator polynomial."""
-    code = coding._code_for(PARAMS)
+    code = reed_solomon.code_for(PARAMS)
     assert code.generator[::-1].tolist() == [int(c) for c in GALOIS_RS.generator_poly.coeffs]
 
 
@@ -300,7 +300,7 @@ def test_crc16_table_driven_matches_stdlib() -> None:
     rng = np.random.default_rng(6)
     for length in (0, 1, 2, 100, 1115):
         data = rng.integers(0, 256, length, dtype=np.uint8).tobytes()
-        assert coding._crc16_table_driven(data, 0x1021, 0xFFFF) == binascii.crc_hqx(data, 0xFFFF)
+        assert crc16.crc16_table_driven(data, 0x1021, 0xFFFF) == binascii.crc_hqx(data, 0xFFFF)
         assert coding.crc16(data) == binascii.crc_hqx(data, 0xFFFF)
 
 

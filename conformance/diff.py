@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from orbitcert.specs.errors import OrbitcertError
+from orbitcert.specs.errors import ReportError
 
 from .report import Report
-from .verdicts import SEVERITY, Verdict
+from .results import SEVERITY, Verdict
 
 
 @dataclass
@@ -32,7 +32,7 @@ def _worse(before: Verdict, after: Verdict) -> bool:
 def diff_reports(baseline: Report, current: Report) -> ReportDiff:
     """What changed from ``baseline`` to ``current`` (same spec id; versions may differ)."""
     if baseline.spec.id != current.spec.id:
-        raise OrbitcertError(f"reports are of different specs: {baseline.spec.id} and {current.spec.id}")
+        raise ReportError(f"reports are of different specs: {baseline.spec.id} and {current.spec.id}")
     out = ReportDiff()
     if baseline.spec.version != current.spec.version or baseline.spec.digest != current.spec.digest:
         out.changes.append(f"spec {baseline.spec.version} ({baseline.spec.digest[7:19]}) -> {current.spec.version} ({current.spec.digest[7:19]})")

@@ -19,11 +19,12 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def atomic_write(path: str | Path, data: bytes | str) -> Path:
+def atomic_write(path: str | Path, data: bytes | str, mode: int | None = None) -> Path:
     """Write ``data`` to ``path`` via a temporary file in the same directory and ``os.replace``.
 
     The directory is created if needed. Readers see either the old file or the complete new one;
-    the file keeps its permissions, and the directory entry is synced. Failures are
+    the file keeps its permissions (or gets ``mode``, which it has from its first byte on), and
+    the directory entry is synced. Failures are
     :class:`InputFileError` naming the path.
     """
     p = Path(path)
@@ -37,7 +38,7 @@ def atomic_write(path: str | Path, data: bytes | str) -> Path:
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
-            os.fchmod(fh.fileno(), _mode_for(p))
+            os.fchmod(fh.fileno(), _mode_for(p) if mode is None else mode)
             os.fsync(fh.fileno())
         os.replace(tmp, p)
     except BaseException as exc:

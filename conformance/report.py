@@ -1,9 +1,9 @@
-"""The certification report: one model, many renderings (DESIGN.md "Reports").
+"""The certification report: one model, many renderings (docs/concepts/reports.md).
 
 A :class:`Report` binds the spec (id, version, digest), the product identity, its ICS, the suite
-version (a digest of the suite files), the environment, every test outcome, every requirement
-verdict and every class decision. Its JSON Schema is committed as
-``specs/schema/report.schema.json`` and kept identical to this model by a test.
+(origin and a digest of its files), the environment, every test result, every requirement verdict
+and every class decision. Its JSON Schema is committed as ``specs/schema/report.schema.json`` and
+kept identical to this model by a test. Renderings are in :mod:`.writers`.
 """
 
 from __future__ import annotations
@@ -19,19 +19,25 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from orbitcert.specs.ics import Ics, ProductIdentity
 from orbitcert.specs.loader import LoadedSpec
-from orbitcert.specs.ics import Ics
 
-from .verdicts import (
-    ClassResult,
-    Decision,
-    RequirementResult,
-    TestOutcome,
-    Verdict,
-    decide_classes,
-    overall_decision,
-    roll_up_requirements,
-)
+from .results import ClassResult, Decision, RequirementResult, TestResult, Verdict
+from .verdicts import decide_classes, overall_decision, roll_up_requirements
+
+__all__ = [
+    "Environment",
+    "Implementation",
+    "Report",
+    "Signature",
+    "SpecBinding",
+    "SuiteBinding",
+    "Summary",
+    "build_report",
+    "now_utc",
+    "suite_digest",
+]
+
 
 class _M(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -45,16 +51,21 @@ class SpecBinding(_M):
     digest: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
 
 
-class Implementation(_M):
-    name: str
-    version: str
-    supplier: str | None = None
+class Implementation(ProductIdentity):
+    """The product's identity, and how the harness reached it."""
+
     factory: str | None = Field(default=None, description="module:factory for in-process products.")
     command: str | None = Field(default=None, description="Command line for out-of-process products.")
+    shared_process: bool = Field(
+        default=True, description="True when the product ran inside the harness's own process (not isolated)."
+    )
 
 
 class SuiteBinding(_M):
-    path: str
+    path: str = Field(description="The suite's folder, relative to its catalog (e.g. suites/net-optical-isl).")
+    origin: Literal["bundled", "catalog"] = Field(
+        description="bundled: shipped with orbitcert; catalog: from the outside catalog holding the spec."
+    )
     digest: str = Field(description="sha256 over the suite's files (names and contents).")
 
 
@@ -65,51 +76,6 @@ class Environment(_M):
     started: str
     finished: str
     workers: int = 1
-
-
-class IcsRecord(_M):
-    """The ICS the product was certified with, as resolved (set-valued items as lists)."""
-
-    spec: str
-    classes: list[str]
-    items: dict[str, Any]
-    product: dict[str, Any] | None = None
-    source: str | None = None
-    generated: bool = False
-
-
-class TestRecord(_M):
-    __test__ = False  # not a pytest test class
-    nodeid: str
-    requirements: list[str]
-    verdict: Verdict
-    duration: float = Field(ge=0)
-    message: str = ""
-
-
-class RequirementRecord(_M):
-    id: str
-    text: str
-    clause: str | None = None
-    level: str
-    class_: str = Field(alias="class")
-    verification: str
-    verdict: Verdict
-    tests: list[str]
-    reason: str = ""
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class ClassRecord(_M):
-    id: str
-    claimed: bool
-    decision: Decision
-    passed: list[str]
-    failed: list[str]
-    not_applicable: list[str]
-    advisories: list[str]
-    evidence_required: list[str]
-    reason: str = ""
 
 
 class Summary(_M):
@@ -128,20 +94,25 @@ class Report(_M):
     format: Literal["orbitcert-report/1"] = "orbitcert-report/1"
     spec: SpecBinding
     implementation: Implementation
-    ics: IcsRecord
+    ics: Ics
     suite: SuiteBinding
     environment: Environment
     decision: Decision
     summary: Summary
-    classes: list[ClassRecord]
-    requirements: list[RequirementRecord]
-    tests: list[TestRecord]
+    classes: list[ClassResult]
+    requirements: list[RequirementResult]
+    tests: list[TestResult]
     signature: Signature | None = None
 
     def content(self) -> dict[str, Any]:
         """JSON data of the report without its signature (what is signed)."""
-        data = self.model_dump(mode="json", by_alias=True, exclude={"signature"})
+        data: dict[str, Any] = self.model_dump(mode="json", by_alias=True, exclude={"signature"})
         return data
+
+    def not_passed(self) -> list[RequirementResult]:
+        """Requirements whose verdict is fail, error or inconclusive."""
+        bad = (Verdict.failed, Verdict.error, Verdict.inconclusive)
+        return [r for r in self.requirements if r.verdict in bad]
 
 
 def suite_digest(suite_dir: Path) -> str:
@@ -174,24 +145,24 @@ def _count(values: Sequence[str]) -> dict[str, int]:
 def build_report(
     loaded: LoadedSpec,
     ics: Ics,
-    tests: Sequence[TestOutcome],
+    tests: Sequence[TestResult],
     implementation: Implementation,
     suite: SuiteBinding,
     started: str,
     finished: str | None = None,
     workers: int = 1,
 ) -> Report:
-    """Roll the test outcomes up and assemble the report (tests sorted by node id)."""
+    """Roll the test results up and assemble the report (tests sorted by node id)."""
     spec = loaded.spec
     tests = sorted(tests, key=lambda t: t.nodeid)
-    reqs: list[RequirementResult] = roll_up_requirements(spec, ics, tests)
-    classes: list[ClassResult] = decide_classes(spec, ics, reqs)
+    reqs = roll_up_requirements(spec, ics, tests)
+    classes = decide_classes(spec, ics, reqs)
     return Report(
         spec=SpecBinding(
             id=spec.id, version=spec.version, title=spec.title, status=spec.status.value, digest=loaded.digest
         ),
         implementation=implementation,
-        ics=IcsRecord(**ics.as_dict()),
+        ics=ics,
         suite=suite,
         environment=Environment(
             orbitcert=orbitcert_version(),
@@ -206,31 +177,7 @@ def build_report(
             tests=_count([t.verdict.value for t in tests]),
             requirements=_count([r.verdict.value for r in reqs]),
         ),
-        classes=[ClassRecord(**c.__dict__) for c in classes],
-        requirements=[
-            RequirementRecord.model_validate(
-                {
-                    "id": r.id,
-                    "text": spec.requirement(r.id).text,
-                    "clause": spec.requirement(r.id).clause,
-                    "level": r.level.value,
-                    "class": r.class_id,
-                    "verification": r.verification.value,
-                    "verdict": r.verdict,
-                    "tests": r.tests,
-                    "reason": r.reason,
-                }
-            )
-            for r in reqs
-        ],
-        tests=[
-            TestRecord(
-                nodeid=t.nodeid,
-                requirements=list(t.requirements),
-                verdict=t.verdict,
-                duration=round(t.duration, 6),
-                message=t.message,
-            )
-            for t in tests
-        ],
+        classes=classes,
+        requirements=reqs,
+        tests=list(tests),
     )

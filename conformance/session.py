@@ -1,39 +1,39 @@
-"""What one certification run is about: the spec, the ICS, the product and where reports go.
+"""What one certification run is about: the spec, the ICS, the product factory and the suite.
 
-:class:`CertificationTarget` resolves the user's choices (all of them may be bad input, and each
-failure is a typed :class:`~orbitcert.specs.errors.OrbitcertError`) before any test runs, so the
-CLI can exit 2 with a clear message and the pytest plugin can raise a usage error.
+:meth:`CertificationTarget.resolve` resolves the user's choices (all of them may be bad input, and
+each failure is a typed :class:`~orbitcert.specs.errors.OrbitcertError`) before any test runs, so
+the CLI can exit 2 with a clear message and the pytest plugin can raise a usage error.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from orbitcert.reference_impl import REFERENCES
-from orbitcert.specs.loader import SUITES_FOLDER, Catalog, LoadedSpec
-from orbitcert.specs.errors import OrbitcertError
-from orbitcert.specs.ics import Ics, full_ics, load_ics
+from orbitcert.specs.errors import ImplementationError, SuiteError
+from orbitcert.specs.ics import Ics, ProductIdentity, full_ics, load_ics
+from orbitcert.specs.loader import SUITES_FOLDER, Catalog, LoadedSpec, bundled_catalog_dir
+
+__all__ = ["SUITES_DIR", "CertificationTarget", "declared_identity", "resolve_factory", "suite_dir"]
 
 SUITES_DIR = Path(__file__).parent / "suites"
+SuiteOrigin = Literal["bundled", "catalog"]
 
 
-class ImplementationError(OrbitcertError):
-    """The product's factory cannot be imported or called."""
-
-
-def resolve_factory(ref: str) -> Callable[[], Any]:
+def resolve_factory(ref: str) -> Callable[..., Any]:
     """Import ``package.module:factory`` and return the callable."""
     module_name, sep, attr = ref.partition(":")
     if not sep or not module_name or not attr:
         raise ImplementationError(f"malformed implementation reference {ref!r}; expected package.module:factory")
     try:
         module = importlib.import_module(module_name)
-    except Exception as exc:  # noqa: BLE001 - any import failure is the user's input problem
+    except BaseException as exc:  # noqa: BLE001 - any import failure (even SystemExit) is the user's input problem
         raise ImplementationError(f"cannot import module {module_name!r}: {type(exc).__name__}: {exc}") from None
     obj: Any = module
     for part in attr.split("."):
@@ -45,14 +45,45 @@ def resolve_factory(ref: str) -> Callable[[], Any]:
     return obj  # type: ignore[no-any-return]
 
 
-def suite_dir(spec_id: str, extra_suites: Sequence[Path] = ()) -> Path:
-    """The suite of ``spec_id``: a catalog's ``suites/<id>/`` (``extra_suites``) before the bundled
-    ``conformance/suites/<id>/``."""
-    for base in (*extra_suites, SUITES_DIR):
-        d = base / spec_id
-        if d.is_dir():
-            return d
-    raise OrbitcertError(f"no conformance suite for spec {spec_id!r} (looked in {SUITES_DIR})")
+def _takes_spec(factory: Callable[..., Any]) -> bool:
+    try:
+        return "spec" in inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def suite_dir(loaded: LoadedSpec) -> tuple[Path, SuiteOrigin]:
+    """The suite of a spec version and its origin (``bundled`` or ``catalog``).
+
+    A spec's suite belongs to its own catalog: ``<catalog>/suites/<spec-id>/`` beside the spec
+    file, else the bundled ``conformance/suites/<spec-id>/`` (a new version of a bundled spec in
+    an outside catalog is tested by the bundled suite). A bundled spec is always tested by the
+    bundled suite: an outside catalog cannot replace it.
+    """
+    spec_id = loaded.spec.id
+    root = Path(loaded.path).resolve().parent.parent
+    bundled = root == bundled_catalog_dir().resolve()
+    if not bundled and (root / SUITES_FOLDER / spec_id).is_dir():
+        return root / SUITES_FOLDER / spec_id, "catalog"
+    if (SUITES_DIR / spec_id).is_dir():
+        return SUITES_DIR / spec_id, "bundled"
+    raise SuiteError(f"no conformance suite for spec {spec_id!r} (looked in {root / SUITES_FOLDER} and the bundled suites)")
+
+
+def declared_identity(product: Any) -> ProductIdentity | None:
+    """What a product object says it is (``name``, ``version``, ``supplier`` attributes), or None.
+    A product whose attributes raise or are not text declares nothing."""
+    values: dict[str, str] = {}
+    for key in ("name", "version", "supplier"):
+        try:
+            value = getattr(product, key, None)
+        except Exception:  # noqa: BLE001 - a product's property may raise anything
+            value = None
+        if isinstance(value, str) and value:
+            values[key] = value
+    if "name" not in values:
+        return None
+    return ProductIdentity(**values)
 
 
 @dataclass
@@ -61,9 +92,11 @@ class CertificationTarget:
 
     loaded: LoadedSpec
     ics: Ics
+    ics_path: Path | None
     factory_ref: str
-    factory: Callable[[], Any]
+    factory: Callable[..., Any]
     suite: Path
+    suite_origin: SuiteOrigin
     is_reference: bool
 
     @classmethod
@@ -73,9 +106,10 @@ class CertificationTarget:
         impl: str | None = None,
         ics_path: str | Path | None = None,
         catalogs: Sequence[str | Path] = (),
+        catalog: Catalog | None = None,
     ) -> CertificationTarget:
-        catalog = Catalog.discover(catalogs)
-        loaded = catalog.load(spec_ref)
+        """Load the spec, the ICS (the reference's own when no product is given) and the factory."""
+        loaded = (catalog or Catalog.discover(catalogs)).load(spec_ref)
         spec = loaded.spec
         is_reference = impl is None
         if impl is None:
@@ -86,16 +120,15 @@ class CertificationTarget:
                 ics_path = Path(str(resources.files("orbitcert.reference_impl") / ics_resource))
         ics = load_ics(ics_path, spec) if ics_path is not None else full_ics(spec)
         factory = resolve_factory(impl)
-        extra = [Path(c) / SUITES_FOLDER for c in catalogs]
-        return cls(loaded, ics, impl, factory, suite_dir(spec.id, extra), is_reference)
+        suite, origin = suite_dir(loaded)
+        return cls(loaded, ics, Path(ics_path) if ics_path else None, impl, factory, suite, origin, is_reference)
 
-    def identity(self, declared: dict[str, str] | None = None) -> dict[str, Any]:
-        """Product name/version: from the ICS ``product`` block, else what the product object
-        declares (``declared``), else the factory reference."""
-        ident = dict(self.ics.product or {})
-        for key, value in (declared or {}).items():
-            ident.setdefault(key, value)
-        ident.setdefault("name", self.factory_ref)
-        ident.setdefault("version", "unspecified")
-        ident["factory"] = self.factory_ref
-        return ident
+    def create_product(self) -> Any:
+        """Call the factory; a factory with a ``spec`` parameter gets the spec under test."""
+        if _takes_spec(self.factory):
+            return self.factory(spec=self.loaded.spec)
+        return self.factory()
+
+    def identity(self, declared: ProductIdentity | None = None) -> ProductIdentity:
+        """The ICS ``product`` block, else what the product object declares, else the factory."""
+        return self.ics.product or declared or ProductIdentity(name=self.factory_ref)

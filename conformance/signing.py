@@ -18,13 +18,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from orbitcert.specs.digest import canonical_json
-from orbitcert.specs.errors import InputFileError, OrbitcertError
+from orbitcert.specs.errors import InputFileError, SignatureError
 
+from .fsutil import atomic_write
 from .report import Report, Signature
-
-
-class SignatureError(OrbitcertError):
-    """A report's signature is missing, malformed or does not verify."""
 
 
 def generate_key() -> Ed25519PrivateKey:
@@ -61,6 +58,21 @@ def load_public_key(path: str | Path) -> Ed25519PublicKey:
     if not isinstance(key, Ed25519PublicKey):
         raise InputFileError("public key is not an Ed25519 key", path=path)
     return key
+
+
+def write_key_pair(private: Path, public: Path | None = None) -> Path:
+    """Create an Ed25519 key pair: the private key (mode 0600 from its first byte) at ``private``,
+    the public key at ``public`` (default ``private`` + ``.pub``). Refuses to overwrite either."""
+    pub = public or private.with_name(private.name + ".pub")
+    for p in (private, pub):
+        if p.exists() or p.is_symlink():
+            raise InputFileError("refusing to overwrite an existing file", path=p)
+    if pub.resolve() == private.resolve():
+        raise InputFileError("the public key must not be written over the private key", path=pub)
+    key = generate_key()
+    atomic_write(private, private_key_pem(key), mode=0o600)
+    atomic_write(pub, public_key_pem(key.public_key()))
+    return pub
 
 
 def _raw(pub: Ed25519PublicKey) -> bytes:

@@ -1,4 +1,4 @@
-"""Traceability between a spec and its conformance suite (DESIGN.md "traceability is checked").
+"""Spec lint with traceability between a spec and its conformance suite (``orbitcert specs lint``).
 
 The suite is collected with pytest (``--collect-only``, nothing runs) so that parametrization and
 module-level markers count exactly as they will in a certification run.
@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from orbitcert.specs.loader import LoadedSpec
-from orbitcert.specs.lint import Finding
+from orbitcert.specs.errors import SuiteError
+from orbitcert.specs.lint import Finding, lint_spec, schema_findings
+from orbitcert.specs.loader import Catalog, LoadedSpec, load_spec_document
 from orbitcert.specs.model import Verification
+from orbitcert.specs.yamlio import load_yaml_file
 
-from .plugin import requirement_ids
+from .session import suite_dir
+from .suite import requirement_ids
 
 
 class _Collector:
@@ -54,7 +58,7 @@ def collect_suite(loaded: LoadedSpec, suite: Path, catalogs: list[str] | None = 
         "no:cacheprovider",
         "--import-mode=importlib",
         "--rootdir",
-        str(suite),
+        str(suite.parent),  # as run_certification does: module names <spec-id>.test_x
         "--orbitcert-spec",
         loaded.spec.ref,
         "--orbitcert-impl",
@@ -99,3 +103,43 @@ def traceability_findings(loaded: LoadedSpec, suite: Path, catalogs: list[str] |
                 )
             )
     return out
+
+
+def lint_specs(
+    paths: Sequence[str | Path] = (), catalogs: Sequence[str | Path] = (), check_suite: bool = True
+) -> tuple[int, list[Finding]]:
+    """Lint spec files (default: the whole catalog): schema, consistency, and, with
+    ``check_suite``, traceability against each spec's suite. Returns (files linted, findings).
+
+    Unreadable or malformed YAML raises its typed error (the CLI's exit 2); everything else is a
+    finding (exit 1).
+    """
+    findings: list[Finding] = []
+    if paths:
+        files = [Path(p) for p in paths]
+    else:
+        cat = Catalog.discover(catalogs)
+        files = list(cat.entries.values())
+        findings += [
+            Finding(str(f), None, "OC110", "not found as a spec: a catalog file must be <spec-id>/<semver>.yaml")
+            for f in cat.misplaced
+        ]
+    roots = [str(c) for c in catalogs]
+    for f in files:
+        doc = load_yaml_file(f)
+        schema = schema_findings(doc)
+        if schema:
+            findings += schema
+            continue
+        loaded = load_spec_document(doc)
+        findings += lint_spec(loaded)
+        if not check_suite:
+            continue
+        try:
+            suite, _ = suite_dir(loaded)
+        except SuiteError:
+            findings.append(Finding(str(f), None, "OC204", f"no conformance suite for {loaded.spec.id}"))
+            continue
+        # The file's own catalog root, so a spec outside the configured catalogs can be linted.
+        findings += traceability_findings(loaded, suite, [*roots, str(Path(f).resolve().parent.parent)])
+    return len(files), findings

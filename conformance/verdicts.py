@@ -1,63 +1,109 @@
-"""Verdicts and the certification decision (DESIGN.md "Verdicts and the certification decision").
+"""The verdict rules (DESIGN.md and docs/concepts/verdicts.md), as pure functions.
 
-* Per test: pass, fail, inconclusive, error, not-applicable (excluded by class claim or ICS
-  predicate), waived.
+* Per phase of a test (setup, call, teardown): :func:`phase_verdict`. An assertion failure in the
+  test body is ``fail``; :class:`Inconclusive` is ``inconclusive``; a skip by the suite is
+  ``inconclusive`` (it decided nothing); any other exception, in any phase, is ``error``; a test
+  the ICS excludes is ``not-applicable``.
+* Per test: :func:`combine_phases`, the worst of its phases; a test whose body never reported
+  (its process died) is ``error``, never ``pass``.
 * Per requirement: the worst of its applicable tests, in the order
   none < pass < inconclusive < fail < error; a verdict never improves.
 * Per class: certified when every applicable SHALL requirement passes and every class it depends
   on is certified; failing SHOULD requirements are advisories. A SHALL verified by analysis,
   inspection or demonstration cannot pass in a suite: it is listed as evidence required and keeps
-  the class from being certified (no evidence mechanism exists yet).
+  the class from being certified.
 * Overall: certified when every claimed class is certified.
+
+Nothing here imports pytest: the plugin translates pytest's reports into these functions' inputs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from enum import Enum
 
 from orbitcert.specs.ics import Ics
 from orbitcert.specs.model import Level, Spec, Verification
 from orbitcert.specs.predicate import parse_predicate
 
+from .results import ClassResult, Decision, RequirementResult, TestResult, Verdict, worst
 
-class Verdict(str, Enum):
-    """Verdict of a test or a requirement."""
-
-    none = "none"
-    passed = "pass"
-    inconclusive = "inconclusive"
-    failed = "fail"
-    error = "error"
-    not_applicable = "not-applicable"
-    waived = "waived"
-
-
-SEVERITY = {
-    Verdict.none: 0,
-    Verdict.passed: 1,
-    Verdict.inconclusive: 2,
-    Verdict.failed: 3,
-    Verdict.error: 4,
-}
+__all__ = [
+    "Inconclusive",
+    "PhaseOutcome",
+    "combine_phases",
+    "exclusion_reason",
+    "decide_classes",
+    "inconclusive",
+    "overall_decision",
+    "phase_verdict",
+    "requirement_applicability",
+    "roll_up_requirements",
+]
 
 
-def worst(verdicts: Iterable[Verdict]) -> Verdict:
-    """The worst verdict by :data:`SEVERITY`; not-applicable and waived are ignored."""
-    result = Verdict.none
-    for v in verdicts:
-        if v in SEVERITY and SEVERITY[v] > SEVERITY[result]:
-            result = v
-    return result
+class Inconclusive(Exception):
+    """Raise (or call :func:`inconclusive`) when a test cannot decide pass or fail."""
 
 
-class Decision(str, Enum):
-    """Decision for a conformance class or for the whole report."""
+def inconclusive(message: str) -> None:
+    """End the current test with an inconclusive verdict and ``message`` as its reason."""
+    raise Inconclusive(message)
 
-    certified = "certified"
-    not_certified = "not-certified"
-    not_claimed = "not-claimed"
+
+class PhaseOutcome(str, Enum):
+    """What pytest says of one phase of a test."""
+
+    passed = "passed"
+    skipped = "skipped"
+    failed = "failed"
+
+
+def phase_verdict(
+    when: str,
+    outcome: PhaseOutcome,
+    *,
+    exception: type[BaseException] | None = None,
+    message: str = "",
+    not_applicable: str | None = None,
+) -> tuple[Verdict, str]:
+    """Verdict and message of one phase (``setup``, ``call`` or ``teardown``) of a test.
+
+    ``exception`` is the type of what the phase raised (None when it passed or was skipped);
+    ``not_applicable`` is the reason the ICS excludes the test, if it does.
+    """
+    if not_applicable is not None:
+        return Verdict.not_applicable, not_applicable
+    if outcome is PhaseOutcome.passed:
+        return (Verdict.passed if when == "call" else Verdict.none), ""
+    if outcome is PhaseOutcome.skipped:
+        return Verdict.inconclusive, message
+    if exception is not None and issubclass(exception, Inconclusive):
+        return Verdict.inconclusive, message
+    if when == "call" and exception is not None and issubclass(exception, AssertionError):
+        return Verdict.failed, message
+    if exception is not None:
+        return Verdict.error, f"{exception.__name__}: {message}"
+    return Verdict.error, message
+
+
+def combine_phases(phases: Sequence[tuple[str, Verdict, str]]) -> tuple[Verdict, str]:
+    """One verdict per test from its phases' ``(when, verdict, message)``.
+
+    Not-applicable wins (the test was excluded before it ran); otherwise the worst phase; a test
+    with no failing phase passes only if its ``call`` phase reported.
+    """
+    verdicts = [v for _, v, _ in phases]
+    if Verdict.not_applicable in verdicts:
+        verdict = Verdict.not_applicable
+    else:
+        verdict = worst(verdicts)
+        if verdict is Verdict.none:
+            verdict = Verdict.passed if any(w == "call" for w, _, _ in phases) else Verdict.error
+    message = next((m for _, v, m in phases if v is verdict and m), "")
+    if verdict is Verdict.error and not message:
+        message = "the test did not complete (its process ended before the test body reported)"
+    return verdict, message
 
 
 def requirement_applicability(spec: Spec, ics: Ics, req_id: str) -> str | None:
@@ -65,56 +111,34 @@ def requirement_applicability(spec: Spec, ics: Ics, req_id: str) -> str | None:
     req = spec.requirement(req_id)
     if req.class_ not in ics.classes:
         return f"class {req.class_!r} is not claimed in the ICS"
-    if req.applies_if and not parse_predicate(req.applies_if).evaluate(ics.values):
-        items = ", ".join(sorted(parse_predicate(req.applies_if).names))
-        return f"ICS predicate {req.applies_if!r} is false (item {items})"
+    if req.applies_if:
+        pred = parse_predicate(req.applies_if)
+        if not pred.evaluate(ics.items):
+            return f"ICS predicate {req.applies_if!r} is false (item {', '.join(sorted(pred.names))})"
     return None
 
 
-@dataclass(frozen=True)
-class TestOutcome:
-    """One executed (or excluded) test of the suite."""
-
-    __test__ = False  # not a pytest test class
-
-    nodeid: str
-    requirements: tuple[str, ...]
-    verdict: Verdict
-    duration: float = 0.0
-    message: str = ""
-
-
-@dataclass
-class RequirementResult:
-    """Rolled-up verdict of one requirement."""
-
-    id: str
-    level: Level
-    class_id: str
-    verification: Verification
-    verdict: Verdict
-    tests: list[str] = field(default_factory=list)
-    reason: str = ""
+def exclusion_reason(spec: Spec, ics: Ics, requirements: Iterable[str], predicates: Iterable[str]) -> str | None:
+    """Why a test naming ``requirements`` and carrying ``applies_if`` ``predicates`` does not
+    apply to the product, or None when it applies."""
+    for rid in requirements:
+        try:
+            why = requirement_applicability(spec, ics, rid)
+        except KeyError:
+            continue  # an unknown requirement is reported by the plugin, not excluded
+        if why:
+            return f"{rid}: {why}"
+    for source in predicates:
+        pred = parse_predicate(source)
+        if not pred.evaluate(ics.items):
+            return f"ICS predicate {pred.source!r} is false (item {', '.join(sorted(pred.names))})"
+    return None
 
 
-@dataclass
-class ClassResult:
-    """Decision for one conformance class."""
 
-    id: str
-    claimed: bool
-    decision: Decision
-    passed: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    not_applicable: list[str] = field(default_factory=list)
-    advisories: list[str] = field(default_factory=list)
-    evidence_required: list[str] = field(default_factory=list)
-    reason: str = ""
-
-
-def roll_up_requirements(spec: Spec, ics: Ics, tests: Sequence[TestOutcome]) -> list[RequirementResult]:
-    """Per-requirement verdicts from per-test outcomes."""
-    by_req: dict[str, list[TestOutcome]] = {r.id: [] for r in spec.requirements}
+def roll_up_requirements(spec: Spec, ics: Ics, tests: Sequence[TestResult]) -> list[RequirementResult]:
+    """Per-requirement verdicts from per-test results, in spec order."""
+    by_req: dict[str, list[TestResult]] = {r.id: [] for r in spec.requirements}
     for t in tests:
         for rid in t.requirements:
             if rid in by_req:
@@ -142,24 +166,28 @@ def roll_up_requirements(spec: Spec, ics: Ics, tests: Sequence[TestOutcome]) -> 
                 bad = [t.nodeid for t in outcomes if t.verdict is verdict and verdict is not Verdict.passed]
                 why = f"{len(bad)} test(s) {verdict.value}: {bad[0]}" if bad else ""
         results.append(
-            RequirementResult(
-                id=req.id,
-                level=req.level,
-                class_id=req.class_,
-                verification=req.verification,
-                verdict=verdict,
-                tests=sorted(t.nodeid for t in outcomes),
-                reason=why,
+            RequirementResult.model_validate(
+                {
+                    "id": req.id,
+                    "text": req.text,
+                    "clause": req.clause,
+                    "level": req.level,
+                    "class": req.class_,
+                    "verification": req.verification,
+                    "verdict": verdict,
+                    "tests": sorted(t.nodeid for t in outcomes),
+                    "reason": why,
+                }
             )
         )
     return results
 
 
 def decide_classes(spec: Spec, ics: Ics, requirements: Sequence[RequirementResult]) -> list[ClassResult]:
-    """Per-class decisions, honouring class dependencies (spec order is dependency-safe after sorting)."""
+    """Per-class decisions, in spec order, honouring class dependencies."""
     decided: dict[str, ClassResult] = {}
     by_class: Mapping[str, list[RequirementResult]] = {
-        c.id: [r for r in requirements if r.class_id == c.id] for c in spec.classes
+        c.id: [r for r in requirements if r.class_ == c.id] for c in spec.classes
     }
 
     def decide(class_id: str, stack: tuple[str, ...] = ()) -> ClassResult:
@@ -179,18 +207,23 @@ def decide_classes(spec: Spec, ics: Ics, requirements: Sequence[RequirementResul
             else:
                 res.advisories.append(r.id)
         if res.claimed:
-            blocked = [d for d in cls.depends_on if d not in stack and decide(d, stack + (class_id,)).decision is not Decision.certified]
+            blocked = [
+                d
+                for d in cls.depends_on
+                if d not in stack and decide(d, stack + (class_id,)).decision is not Decision.certified
+            ]
+            shall_without_evidence = [
+                rid for rid in res.evidence_required if spec.requirement(rid).level is Level.SHALL
+            ]
             if res.failed:
                 res.decision = Decision.not_certified
                 res.reason = f"SHALL requirement(s) not passed: {', '.join(res.failed)}"
             elif blocked:
                 res.decision = Decision.not_certified
                 res.reason = f"depends on class(es) not certified: {', '.join(blocked)}"
-            elif shall_without_evidence := [
-                rid for rid in res.evidence_required if spec.requirement(rid).level is Level.SHALL
-            ]:
-                # DESIGN: every applicable SHALL must pass. A suite cannot pass an analysis or
-                # inspection requirement, so the class waits for that evidence.
+            elif shall_without_evidence:
+                # Every applicable SHALL must pass; a suite cannot pass an analysis or inspection
+                # requirement, so the class waits for that evidence.
                 res.decision = Decision.not_certified
                 res.reason = f"SHALL requirement(s) need {', '.join(shall_without_evidence)} evidence outside the suite"
             else:

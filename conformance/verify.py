@@ -14,13 +14,12 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 
 from orbitcert.specs.loader import Catalog
-from orbitcert.specs.errors import OrbitcertError
-from orbitcert.specs.ics import Ics
+from orbitcert.specs.errors import OrbitcertError, SignatureError
 
 from .report import Report
 from .schemas import load_schema
-from .signing import SignatureError, load_public_key, verify_signature
-from .verdicts import TestOutcome, decide_classes, overall_decision, roll_up_requirements
+from .signing import load_public_key, verify_signature
+from .verdicts import decide_classes, overall_decision, roll_up_requirements
 from .writers import read_report_data, report_from_data
 
 
@@ -53,9 +52,8 @@ def verify_report(
         problems.append(f"spec digest {report.spec.digest[:19]}... differs from the catalog's {loaded.digest[:19]}...")
     else:
         notes.append(f"spec digest matches {ref} in the catalog")
-    ics = Ics(spec_ref=ref, classes=tuple(report.ics.classes), values=dict(report.ics.items))
-    tests = [TestOutcome(t.nodeid, tuple(t.requirements), t.verdict, t.duration, t.message) for t in report.tests]
-    reqs = roll_up_requirements(loaded.spec, ics, tests)
+    ics = report.ics
+    reqs = roll_up_requirements(loaded.spec, ics, report.tests)
     expected = {r.id: r.verdict for r in reqs}
     for r in report.requirements:
         if expected.get(r.id) is not r.verdict:

@@ -15,13 +15,13 @@ from xml.etree import ElementTree as ET
 import jinja2
 
 from orbitcert.specs.digest import canonical_json
-from orbitcert.specs.errors import InputFileError
+from orbitcert.specs.errors import InputFileError, ReportError, from_validation_error
 
 from .fsutil import atomic_write
+from .options import FORMATS
 from .report import Report
 from .signing import generate_key, load_private_key, sign_report
 
-FORMATS = ("json", "html", "junit", "md")
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("orbitcert.conformance", "templates"),
@@ -63,7 +63,7 @@ def report_markdown(report: Report) -> str:
     failing = [r for r in report.requirements if r.verdict.value in ("fail", "error", "inconclusive")]
     if failing:
         lines += ["", "Requirements not passed:", ""]
-        lines += [f"- `{r.id}` ({r.level}) {r.verdict.value}: {r.reason}" for r in failing]
+        lines += [f"- `{r.id}` ({r.level.value}) {r.verdict.value}: {r.reason}" for r in failing]
     return "\n".join(lines) + "\n"
 
 
@@ -98,12 +98,12 @@ def report_junit(report: Report) -> bytes:
 
 
 def write_reports(
-    report: Report, out_dir: Path, formats: Sequence[str], sign_key: str | None = None
+    report: Report, out_dir: Path, formats: Sequence[str], sign_key: str | Path | None = None
 ) -> tuple[Report, list[Path]]:
     """Sign ``report`` and write it in ``formats`` as ``<out>/<spec-id>-<version>.<ext>``."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
-        raise InputFileError(f"unknown report format(s) {unknown}; choose from {', '.join(FORMATS)}")
+        raise ValueError(f"unknown report format(s) {unknown}")  # RunOptions validated them: a bug
     key = load_private_key(sign_key) if sign_key else generate_key()
     signed = sign_report(report, key)
     stem = out_dir / f"{report.spec.id}-{report.spec.version}"
@@ -139,10 +139,9 @@ def report_from_data(data: Any, path: str | Path) -> Report:
     try:
         return Report.model_validate(data)
     except ValidationError as exc:
-        e = exc.errors(include_url=False)[0]
-        raise InputFileError(f"not a valid report: {e['msg']}", path=path, field=".".join(map(str, e["loc"]))) from None
+        raise from_validation_error(exc, ReportError, path=path, prefix="not a valid report: ")[0] from None
 
 
-def load_report_json(path: str | Path) -> Report:
+def load_report(path: str | Path) -> Report:
     """Read and validate a report JSON file (typed errors for unreadable or invalid files)."""
     return report_from_data(read_report_data(path), path)

@@ -17,60 +17,44 @@ every contradiction is an :class:`~orbitcert.specs.errors.IcsError` naming the f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .loader import format_loc
-from .errors import IcsError
+from .errors import IcsError, SpecNotFoundError, format_loc, from_validation_error
 from .model import IcsItem, IcsStatus, IcsType, Spec, parse_ref
 from .predicate import parse_predicate
 from .yamlio import YamlDocument, load_yaml_file, load_yaml_text
 
 
 class ProductIdentity(BaseModel):
-    """Who and what is being certified."""
+    """Who and what is being certified: the one model of a product's identity (the ICS names it,
+    a product object may declare it, and the report records it, extended by how it was run)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
     name: str = Field(min_length=1)
     version: str = Field(default="unspecified", min_length=1)
     supplier: str | None = None
 
 
 class IcsDocument(BaseModel):
-    """The file format of a filled ICS."""
+    """The file format of a filled ICS: what a supplier writes (``ics.schema.json``)."""
 
-    model_config = ConfigDict(extra="forbid")
-    spec: str = Field(description="ID@VERSION the statement answers.")
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    spec: str = Field(description="ID@VERSION (or ID, for every version) the statement answers.")
     product: ProductIdentity | None = None
     classes: list[str] = Field(description="Conformance classes claimed.")
     items: dict[str, Any] = Field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Ics:
-    """A validated ICS: claimed classes and the value of every answered item."""
+class Ics(IcsDocument):
+    """A validated ICS, resolved against the spec under test: ``spec`` is that spec's
+    ``ID@VERSION``, ``items`` holds every answered item normalised (sets in proforma order).
+    Reports record exactly this model."""
 
-    spec_ref: str
-    classes: tuple[str, ...]
-    values: dict[str, Any]
-    product: dict[str, Any] | None = None
-    source: str | None = None
-    generated: bool = False
-    lines: dict[str, int] = field(default_factory=dict, compare=False)
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain data for reports (set-typed values as sorted lists)."""
-        return {
-            "spec": self.spec_ref,
-            "classes": list(self.classes),
-            "items": dict(sorted(self.values.items())),
-            "product": self.product,
-            "source": self.source,
-            "generated": self.generated,
-        }
+    source: str | None = Field(default=None, description="File name the ICS was read from (no directory).")
+    generated: bool = Field(default=False, description="True when no ICS was given: every class and option claimed.")
 
 
 def _check_value(item: IcsItem, value: Any) -> Any:
@@ -162,12 +146,10 @@ def validate_ics_document(doc: YamlDocument, spec: Spec) -> Ics:
     try:
         parsed = IcsDocument.model_validate(doc.data)
     except ValidationError as exc:
-        e = exc.errors(include_url=False)[0]
-        loc = tuple(e["loc"])
-        raise IcsError(e["msg"], path=doc.path, line=doc.line_of(loc), field=format_loc(loc)) from None
+        raise from_validation_error(exc, IcsError, path=doc.path, line_of=doc.line_of)[0] from None
     try:
         sid, sver = parse_ref(parsed.spec)
-    except Exception:
+    except SpecNotFoundError:
         raise IcsError(f"malformed spec reference {parsed.spec!r}", path=doc.path, line=doc.line_of(("spec",)), field="spec") from None
     if sid != spec.id or (sver is not None and sver != spec.version):
         raise IcsError(
@@ -177,14 +159,12 @@ def validate_ics_document(doc: YamlDocument, spec: Spec) -> Ics:
             field="spec",
         )
     values = _resolve(spec, parsed.classes, parsed.items, where)
-    lines = {k: doc.line_of(("items", k)) or 0 for k in values}
     return Ics(
-        spec_ref=spec.ref,
-        classes=tuple(parsed.classes),
-        values=values,
-        product=parsed.product.model_dump() if parsed.product else None,
-        source=doc.path,
-        lines=lines,
+        spec=spec.ref,
+        classes=list(parsed.classes),
+        items=dict(sorted(values.items())),
+        product=parsed.product,
+        source=Path(doc.path).name,
     )
 
 
@@ -227,7 +207,7 @@ def full_ics(spec: Spec) -> Ics:
 
     classes = [c.id for c in spec.classes]
     values = _resolve(spec, classes, given, where)
-    return Ics(spec_ref=spec.ref, classes=tuple(classes), values=values, generated=True)
+    return Ics(spec=spec.ref, classes=classes, items=dict(sorted(values.items())), generated=True)
 
 
 def ics_template(spec: Spec) -> str:

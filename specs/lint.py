@@ -15,7 +15,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from pydantic import ValidationError
 
-from .loader import LoadedSpec, all_validation_errors
+from .errors import SpecError, from_validation_error
+from .loader import LoadedSpec
 from .model import Spec, Status
 from .predicate import parse_predicate
 from .yamlio import YamlDocument
@@ -44,7 +45,8 @@ def schema_findings(doc: YamlDocument) -> list[Finding]:
     try:
         Spec.model_validate(doc.data)
     except ValidationError as exc:
-        return [Finding(doc.path, e.line, "OC100", e.message, e.field) for e in all_validation_errors(exc, doc)]
+        errors = from_validation_error(exc, SpecError, path=doc.path, line_of=doc.line_of, first_only=False)
+        return [Finding(doc.path, e.line, "OC100", e.message, e.field) for e in errors]
     return []
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .digest import content_digest
-from .errors import InputFileError, SpecError, SpecNotFoundError
+from .errors import CatalogError, InputFileError, SpecError, SpecNotFoundError, from_validation_error
 from .model import SEMVER, SPEC_ID, Spec, Status, parse_ref, version_key
 from .yamlio import YamlDocument, load_yaml_file
 
@@ -31,30 +31,6 @@ SUITES_FOLDER = "suites"
 def bundled_catalog_dir() -> Path:
     """The catalog shipped with orbitcert."""
     return Path(str(resources.files("orbitcert.specs") / "catalog"))
-
-
-def format_loc(loc: Sequence[int | str]) -> str:
-    """Render a pydantic error location as a dotted field path (``requirements.3.level``)."""
-    return ".".join(str(p) for p in loc)
-
-
-def validation_error(exc: ValidationError, doc: YamlDocument, error_cls: type[SpecError] = SpecError) -> SpecError:
-    """Turn a pydantic ValidationError into one typed error naming file, line and field."""
-    errors = exc.errors(include_url=False)
-    first = errors[0]
-    loc = tuple(first["loc"])
-    msg = first["msg"]
-    if len(errors) > 1:
-        msg += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-    return error_cls(msg, path=doc.path, line=doc.line_of(loc), field=format_loc(loc) or None)
-
-
-def all_validation_errors(exc: ValidationError, doc: YamlDocument) -> list[SpecError]:
-    """Every problem of a ValidationError, each as a typed error with file, line and field."""
-    return [
-        SpecError(e["msg"], path=doc.path, line=doc.line_of(tuple(e["loc"])), field=format_loc(e["loc"]) or None)
-        for e in exc.errors(include_url=False)
-    ]
 
 
 @dataclass(frozen=True)
@@ -77,7 +53,7 @@ def load_spec_document(doc: YamlDocument) -> LoadedSpec:
     try:
         spec = Spec.model_validate(doc.data)
     except ValidationError as exc:
-        raise validation_error(exc, doc) from None
+        raise from_validation_error(exc, SpecError, path=doc.path, line_of=doc.line_of)[0] from None
     return LoadedSpec(spec, doc, content_digest(doc.data))
 
 
@@ -94,7 +70,7 @@ def catalog_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:
     dirs += [Path(p) for p in extra]
     for d in dirs[1:]:
         if not d.is_dir():
-            raise InputFileError("catalog directory does not exist", path=d)
+            raise CatalogError("catalog directory does not exist", path=d)
     return dirs
 
 
@@ -121,7 +97,10 @@ class Catalog:
                     continue
                 key = (f.parent.name, f.stem)
                 if key in cat.entries:
+                    # The first catalog holding a version keeps it (the bundled one first): a
+                    # copy elsewhere must be identical (checked on load) and never takes over.
                     cat.duplicates.setdefault(key, [cat.entries[key]]).append(f)
+                    continue
                 cat.entries[key] = f
         return cat
 
@@ -163,7 +142,7 @@ class Catalog:
         loaded = load_spec_file(path)
         for other in self.duplicates.get((path.parent.name, path.stem), []):
             if other != path and load_spec_file(other).digest != loaded.digest:
-                raise SpecError(f"{loaded.spec.ref} is defined differently in {other}", path=path, line=1)
+                raise CatalogError(f"{loaded.spec.ref} is defined differently in {other}", path=path, line=1)
         if (loaded.spec.id, loaded.spec.version) != (path.parent.name, path.stem):
             raise SpecError(
                 f"file declares {loaded.spec.ref} but sits at {path.parent.name}/{path.stem}.yaml",

@@ -111,3 +111,27 @@ def miscorrecting() -> MiscorrectingDecoder:
 
 def explodes() -> Any:
     raise RuntimeError("factory failed")
+
+
+class NoDecoder:
+    """Implements only half of the coding interface."""
+
+    name = "broken-no-decoder"
+
+    def encode(self, frames: Sequence[bytes], interleave: int, randomize: bool = True) -> bytes:
+        return coding.encode_cadus(frames, interleave, randomize)
+
+
+def no_decoder() -> NoDecoder:
+    return NoDecoder()
+
+
+class EncodeTakesNoArguments(ReferenceOpticalLink):
+    """``encode`` cannot take the interface's arguments."""
+
+    def encode(self) -> bytes:  # type: ignore[override]
+        return b""
+
+
+def encode_takes_no_arguments() -> EncodeTakesNoArguments:
+    return EncodeTakesNoArguments()

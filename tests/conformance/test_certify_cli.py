@@ -1,4 +1,9 @@
-"""`orbitcert certify` end to end: the reference is certified, broken products are not, bad input exits 2."""
+"""``orbitcert certify`` end to end, and certification runs in process.
+
+A few runs go through the real console script in a subprocess (the reference, and the -n 2 runs
+where worker processes matter); everything else runs in this process through
+:func:`~orbitcert.conformance.run_certification` or the in-process ``cli`` fixture.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +12,37 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
 
+from orbitcert.conformance import Report, run_certification
+from orbitcert.conformance.options import RunOptions
 from orbitcert.conformance.schemas import load_schema
+from orbitcert.conformance.session import CertificationTarget
+from orbitcert.specs.errors import InterfaceError
 
 TESTS = Path(__file__).resolve().parent.parent
 FAST = ["--examples", "8"]
 
 
-def run(*args: str, cwd: Path = TESTS, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(*args: str, cwd: Path = TESTS) -> subprocess.CompletedProcess[str]:
     # No PYTHONPATH: `broken_impls` is importable because certify runs with cwd = tests/.
-    full_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | (env or {})
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     return subprocess.run(
         [sys.executable, "-m", "orbitcert.conformance.cli", *args],
-        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=600,
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
     )
+
+
+def certify(tmp_path: Path, impl: str | None = None, ics: Path | None = None, **options: Any) -> Report:
+    """Certify net-optical-isl@1.0.0 in this process (tests/ is on sys.path for broken_impls)."""
+    target = CertificationTarget.resolve("net-optical-isl@1.0.0", impl=impl, ics_path=ics)
+    opts = RunOptions.create(out=tmp_path, examples=8, formats="json", **options)
+    return run_certification(target, opts).report
 
 
 def report(out: Path) -> dict[str, Any]:
@@ -49,6 +66,9 @@ def test_reference_is_certified(reference_run: tuple[subprocess.CompletedProcess
     assert {c["id"]: c["decision"] for c in data["classes"]} == {"coding": "certified"}
     assert all(r["verdict"] == "pass" for r in data["requirements"]), [r for r in data["requirements"] if r["verdict"] != "pass"]
     assert "Certification" in proc.stdout and "certified" in proc.stdout
+    assert (out / "net-optical-isl-1.0.0.log").exists()
+    assert data["suite"] == {"path": "suites/net-optical-isl", "origin": "bundled", "digest": data["suite"]["digest"]}
+    assert data["ics"]["source"] == "net-optical-isl.yaml", "no machine path in a signed report"
 
 
 def test_report_json_is_schema_valid_and_complete(reference_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
@@ -63,19 +83,11 @@ def test_report_json_is_schema_valid_and_complete(reference_run: tuple[subproces
     assert {"orbitcert", "python", "platform", "started", "finished"} <= set(data["environment"])
 
 
-def test_html_report_is_self_contained_and_ordered(reference_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+def test_every_format_is_written(reference_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
     _, out = reference_run
     html = (out / "net-optical-isl-1.0.0.html").read_text()
     assert not re.search(r"<script[^>]*\bsrc=|<link\b|@import|url\(\s*['\"]?(https?:)?//", html, re.I)
-    summary, classes, reqs = (html.index(f"<h2>{h}</h2>") for h in ("Summary", "Conformance classes", "Requirements"))
-    assert summary < classes < reqs
-    assert "OISL-COD-009" in html and "certified" in html
-
-
-def test_junit_and_markdown_name_requirements(reference_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
-    _, out = reference_run
-    junit = (out / "net-optical-isl-1.0.0.junit.xml").read_text()
-    assert '<property name="requirement" value="OISL-COD-001"' in junit
+    assert '<property name="requirement" value="OISL-COD-001"' in (out / "net-optical-isl-1.0.0.junit.xml").read_text()
     assert "**certified**" in (out / "net-optical-isl-1.0.0.md").read_text()
 
 
@@ -88,17 +100,15 @@ def test_junit_and_markdown_name_requirements(reference_run: tuple[subprocess.Co
     ],
 )
 def test_broken_products_are_not_certified(tmp_path: Path, factory: str, must_fail: set[str]) -> None:
-    proc = run("certify", "--impl", factory, "--out", str(tmp_path), *FAST)
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    data = report(tmp_path)
-    assert data["decision"] == "not-certified"
-    failed = {r["id"] for r in data["requirements"] if r["verdict"] == "fail"}
+    r = certify(tmp_path, impl=factory)
+    assert r.decision.value == "not-certified"
+    failed = {q.id for q in r.requirements if q.verdict.value == "fail"}
     assert must_fail <= failed, failed
-    (coding,) = data["classes"]
-    assert must_fail <= set(coding["failed"])
-    assert all(rid in coding["reason"] for rid in must_fail)
-    assert data["implementation"]["factory"] == factory
-    assert data["ics"]["generated"] is True, "no --ics: the product claims every class and option"
+    (coding,) = r.classes
+    assert must_fail <= set(coding.failed)
+    assert all(rid in coding.reason for rid in must_fail)
+    assert r.implementation.factory == factory
+    assert r.ics.generated is True, "no --ics: the product claims every class and option"
 
 
 def test_restricted_ics_makes_tests_not_applicable(tmp_path: Path) -> None:
@@ -107,16 +117,15 @@ def test_restricted_ics_makes_tests_not_applicable(tmp_path: Path) -> None:
         "spec: net-optical-isl@1.0.0\nproduct: {name: small-modem, version: '1'}\nclasses: [coding]\n"
         "items:\n  rs_interleaving_depths: [5]\n  randomizer: false\n"
     )
-    proc = run("certify", "--impl", "orbitcert.reference_impl.optical.iut:create", "--ics", str(ics), "--out", str(tmp_path), *FAST)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    data = report(tmp_path)
-    verdicts = {r["id"]: r for r in data["requirements"]}
-    assert verdicts["OISL-COD-002"]["verdict"] == "not-applicable" and "randomizer" in verdicts["OISL-COD-002"]["reason"]
-    assert verdicts["OISL-COD-006"]["verdict"] == "not-applicable"
-    na = [t for t in data["tests"] if t["verdict"] == "not-applicable"]
-    assert any("8 in rs_interleaving_depths" in t["message"] for t in na)
-    assert not any(t["nodeid"].endswith("[I5]") and t["verdict"] == "not-applicable" and "rs_interleaving" in t["message"] for t in na)
-    assert data["implementation"]["name"] == "small-modem"
+    r = certify(tmp_path, impl="orbitcert.reference_impl.optical.iut:create", ics=ics)
+    assert r.decision.value == "certified"
+    verdicts = {q.id: q for q in r.requirements}
+    assert verdicts["OISL-COD-002"].verdict.value == "not-applicable" and "randomizer" in verdicts["OISL-COD-002"].reason
+    assert verdicts["OISL-COD-006"].verdict.value == "not-applicable"
+    na = [t for t in r.tests if t.verdict.value == "not-applicable"]
+    assert any("8 in rs_interleaving_depths" in t.message for t in na)
+    assert not any(t.nodeid.endswith("[I5]") and "rs_interleaving" in t.message for t in na)
+    assert r.implementation.name == "small-modem"
 
 
 def _stable(data: dict[str, Any]) -> dict[str, Any]:
@@ -156,75 +165,64 @@ def test_crashed_worker_is_an_error_and_identity_survives_xdist(tmp_path: Path) 
         (["--impl", "broken_impls:nothing_here"], "has no attribute 'nothing_here'"),
         (["--ics", "/nonexistent/ics.yaml"], "cannot read file"),
         (["--format", "json,pdf"], "unknown report format"),
-        (["--timeout", "1e300"], "--timeout must be between 0"),
-        (["--timeout", "-1"], "--timeout must be between 0"),
+        (["--timeout", "1e300"], "timeout: must be between 0"),
+        (["--timeout", "-1"], "timeout: must be between 0"),
+        (["--examples", "0"], "examples: must be between 1"),
+        (["--workers", "-3"], "workers: must be between 0"),
     ],
 )
-def test_bad_input_exits_2_without_traceback(tmp_path: Path, args: list[str], message: str) -> None:
-    proc = run("certify", "--out", str(tmp_path), *args)
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert message in proc.stderr + proc.stdout
-    assert "Traceback" not in proc.stderr + proc.stdout
+def test_bad_input_exits_2_without_traceback(
+    tmp_path: Path, cli: Callable[..., Any], args: list[str], message: str
+) -> None:
+    result = cli("certify", "--out", str(tmp_path), *args, cwd=TESTS)
+    assert result.code == 2, result.stdout + result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not list(tmp_path.iterdir()), "bad input writes nothing"
 
 
-def test_invalid_ics_exits_2_naming_the_item(tmp_path: Path) -> None:
+def test_invalid_ics_exits_2_naming_the_item(tmp_path: Path, cli: Callable[..., Any]) -> None:
     ics = tmp_path / "ics.yaml"
     ics.write_text("spec: net-optical-isl@1.0.0\nclasses: [coding]\nitems:\n  rs_interleaving_depths: [1, 7]\n")
-    proc = run("certify", "--ics", str(ics), "--out", str(tmp_path))
-    assert proc.returncode == 2
-    assert f"{ics}:4: items.rs_interleaving_depths:" in proc.stderr.replace("\n", "")
+    result = cli("certify", "--ics", str(ics), "--out", str(tmp_path))
+    assert result.code == 2
+    assert f"{ics}:4: items.rs_interleaving_depths:" in result.stderr.replace("\n", "")
     assert not (tmp_path / "net-optical-isl-1.0.0.json").exists()
 
 
 def test_factory_that_raises_gives_error_verdicts(tmp_path: Path) -> None:
-    proc = run("certify", "--impl", "broken_impls:explodes", "--out", str(tmp_path), *FAST)
-    assert proc.returncode == 1
-    data = report(tmp_path)
-    assert {t["verdict"] for t in data["tests"]} == {"error"}
-    assert "factory failed" in data["tests"][0]["message"]
+    r = certify(tmp_path, impl="broken_impls:explodes")
+    assert {t.verdict.value for t in r.tests} == {"error"}
+    assert "factory failed" in r.tests[0].message
 
 
-def test_report_verify_detects_tampering(tmp_path: Path, reference_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
-    good = reference_run[1] / "net-optical-isl-1.0.0.json"
-    ok = run("report", "verify", str(good))
-    assert ok.returncode == 0 and "signature valid" in ok.stdout
-    data = json.loads(good.read_text())
-    data["requirements"][0]["verdict"] = "fail"
-    bad = tmp_path / "tampered.json"
-    bad.write_text(json.dumps(data))
-    proc = run("report", "verify", str(bad))
-    assert proc.returncode == 1
-    assert "altered" in proc.stdout and "OISL-COD-001" in proc.stdout
+def test_missing_operation_is_refused_before_any_test(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    """A product without ``decode``: exit 2 naming the operation, no test run, no report."""
+    with pytest.raises(InterfaceError, match=r"decode \(class coding\) is missing"):
+        certify(tmp_path, impl="broken_impls:no_decoder")
+    result = cli("certify", "--impl", "broken_impls:no_decoder", "--out", str(tmp_path / "cli"), cwd=TESTS)
+    assert result.code == 2
+    assert "decode (class coding) is missing" in result.stderr and "Traceback" not in result.stderr
+    assert not list((tmp_path / "cli").glob("*.json"))
+    log = (tmp_path / "cli" / "net-optical-isl-1.0.0.log").read_text()
+    assert "passed" not in log and "failed" not in log, "no test ran"
 
 
-def test_signing_with_a_key_and_trusted_verification(tmp_path: Path) -> None:
-    key = tmp_path / "vendor.pem"
-    assert run("keygen", str(key)).returncode == 0
-    other = tmp_path / "other.pem"
-    assert run("keygen", str(other)).returncode == 0
+def test_wrong_signature_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InterfaceError, match=r"encode\(frames, interleave, randomize\) cannot be called"):
+        certify(tmp_path, impl="broken_impls:encode_takes_no_arguments")
+
+
+def test_signing_with_a_key_and_trusted_verification(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    key, other = tmp_path / "vendor.pem", tmp_path / "other.pem"
+    assert cli("keygen", str(key)).code == 0 and cli("keygen", str(other)).code == 0
+    assert (key.stat().st_mode & 0o777) == 0o600
     out = tmp_path / "out"
-    proc = run("certify", "--sign-key", str(key), "--out", str(out), "--format", "md", *FAST)
-    assert proc.returncode == 0, proc.stderr
+    result = cli("certify", "--sign-key", str(key), "--out", str(out), "--format", "md", *FAST)
+    assert result.code == 0, result.stderr
     path = out / "net-optical-isl-1.0.0.json"
     assert path.exists(), "the signed JSON record is written whatever --format says"
     assert (out / "net-optical-isl-1.0.0.md").exists() and not (out / "net-optical-isl-1.0.0.html").exists()
-    assert run("report", "verify", str(path), "--public-key", f"{key}.pub").returncode == 0
-    wrong = run("report", "verify", str(path), "--public-key", f"{other}.pub")
-    assert wrong.returncode == 1 and "not by the trusted key" in wrong.stdout
-
-
-def test_report_diff_is_a_regression_gate(tmp_path: Path, reference_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
-    good = reference_run[1] / "net-optical-isl-1.0.0.json"
-    same = run("report", "diff", str(good), str(good))
-    assert same.returncode == 0 and "0 regression(s)" in same.stdout
-    broken_out = tmp_path / "broken"
-    assert run("certify", "--impl", "broken_impls:wrong_seed", "--out", str(broken_out), *FAST).returncode == 1
-    broken = broken_out / "net-optical-isl-1.0.0.json"
-    worse = run("report", "diff", str(good), str(broken))
-    assert worse.returncode == 1
-    assert "REGRESSION requirement OISL-COD-002: pass -> fail" in worse.stdout
-    assert "REGRESSION class coding: certified -> not-certified" in worse.stdout
-    better = run("report", "diff", str(broken), str(good))
-    assert better.returncode == 0 and "improved requirement OISL-COD-002: fail -> pass" in better.stdout
-    missing = run("report", "diff", str(good), str(tmp_path / "nope.json"))
-    assert missing.returncode == 2 and "cannot read report" in missing.stderr
+    assert cli("report", "verify", str(path), "--public-key", f"{key}.pub").code == 0
+    wrong = cli("report", "verify", str(path), "--public-key", f"{other}.pub")
+    assert wrong.code == 1 and "not by the trusted key" in wrong.stdout

@@ -1,11 +1,17 @@
-"""The pytest plugin on a demo spec whose suite produces every verdict, and lint traceability."""
+"""The pytest plugin on a demo spec whose suite produces every verdict, and lint traceability.
+
+Plain pytest runs in this process (``pytest.main``): the plugin is what is tested, not the
+interpreter start-up.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
-import subprocess
-import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +20,25 @@ import pytest
 DEMO = Path(__file__).resolve().parent / "demo_catalog"
 
 
-def _pytest(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-    )
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _pytest(tmp_path: Path, *args: str) -> Run:
+    """``pytest ARGS`` run in this process from ``tmp_path``."""
+    out = io.StringIO()
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            code = pytest.main(["-p", "no:cacheprovider", *args])
+    finally:
+        os.chdir(cwd)
+    text = out.getvalue()
+    return Run(int(code), text, text)
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +50,7 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "--orbitcert-catalog", str(DEMO),
         "--orbitcert-impl", "builtins:dict",
         "--orbitcert-ics", str(DEMO / "ics.yaml"),
-        "--orbitcert-report-dir", str(tmp / "out"),
+        "--orbitcert-out", str(tmp / "out"),
         "--orbitcert-timeout", "1",
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr  # some tests fail
@@ -85,6 +105,7 @@ def test_requirements_and_classes_roll_up(demo_report: dict[str, Any]) -> None:
     assert demo_report["decision"] == "not-certified"
     assert demo_report["implementation"] == {
         "name": "demo-product", "version": "0.1", "supplier": None, "factory": "builtins:dict", "command": None,
+        "shared_process": True,
     }
 
 
@@ -105,64 +126,59 @@ def test_unknown_spec_is_a_usage_error_without_report(tmp_path: Path) -> None:
     assert not (tmp_path / "reports").exists()
 
 
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "orbitcert.conformance.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
-
-
-def test_lint_reports_traceability_findings(tmp_path: Path) -> None:
-    proc = _cli("specs", "lint", "--catalog", str(DEMO), str(DEMO / "demo-spec" / "1.0.0.yaml"), cwd=tmp_path)
-    assert proc.returncode == 1, proc.stdout + proc.stderr
+def test_lint_reports_traceability_findings(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    proc = cli("specs", "lint", "--catalog", str(DEMO), str(DEMO / "demo-spec" / "1.0.0.yaml"), cwd=tmp_path)
+    assert proc.code == 1, proc.stdout + proc.stderr
     out = proc.stdout
-    assert "OC201 test test_demo.py::test_names_no_requirement names no requirement" in out
+    assert "OC201 test demo-spec/test_demo.py::test_names_no_requirement names no requirement" in out
     assert "OC202" in out and "DEMO-999" in out
     assert "OC203" in out and "DEMO-007" in out and "1.0.0.yaml:" in out
     assert "DEMO-001 is verified by test" not in out
 
 
-def test_lint_clean_catalog_exits_0(tmp_path: Path) -> None:
-    proc = _cli("specs", "lint", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+def test_lint_clean_catalog_exits_0(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    proc = cli("specs", "lint", cwd=tmp_path)
+    assert proc.code == 0, proc.stdout + proc.stderr
     assert "0 finding(s)" in proc.stdout
 
 
-def test_lint_unreadable_input_exits_2(tmp_path: Path) -> None:
+def test_lint_unreadable_input_exits_2(tmp_path: Path, cli: Callable[..., Any]) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: [unclosed\n")
-    proc = _cli("specs", "lint", str(bad), cwd=tmp_path)
-    assert proc.returncode == 2
+    proc = cli("specs", "lint", str(bad), cwd=tmp_path)
+    assert proc.code == 2
     assert f"{bad}:" in proc.stderr and "malformed YAML" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_lint_schema_findings_exit_1(tmp_path: Path) -> None:
+def test_lint_schema_findings_exit_1(tmp_path: Path, cli: Callable[..., Any]) -> None:
     bad = tmp_path / "demo-spec" / "1.0.0.yaml"
     bad.parent.mkdir()
     bad.write_text((DEMO / "demo-spec" / "1.0.0.yaml").read_text().replace("level: SHOULD", "level: MUST"))
-    proc = _cli("specs", "lint", "--no-suite", str(bad), cwd=tmp_path)
-    assert proc.returncode == 1
+    proc = cli("specs", "lint", "--no-suite", str(bad), cwd=tmp_path)
+    assert proc.code == 1
     assert "OC100 requirements.3.level:" in proc.stdout
 
 
-def test_ics_template_and_validate(tmp_path: Path) -> None:
+def test_ics_template_and_validate(tmp_path: Path, cli: Callable[..., Any]) -> None:
     out = tmp_path / "ics.yaml"
-    assert _cli("ics", "template", "net-optical-isl@1.0.0", "-o", str(out), cwd=tmp_path).returncode == 0
-    ok = _cli("ics", "validate", str(out), cwd=tmp_path)
-    assert ok.returncode == 0 and "valid ICS for net-optical-isl@1.0.0" in ok.stdout
+    assert cli("ics", "template", "net-optical-isl@1.0.0", "-o", str(out), cwd=tmp_path).code == 0
+    ok = cli("ics", "validate", str(out), cwd=tmp_path)
+    assert ok.code == 0 and "valid ICS for net-optical-isl@1.0.0" in ok.stdout
     out.write_text(out.read_text().replace("randomizer: true", "randomizer: true\n  teleport: true"))
-    bad = _cli("ics", "validate", str(out), cwd=tmp_path)
-    assert bad.returncode == 2 and "items.teleport: unknown ICS item" in bad.stderr
+    bad = cli("ics", "validate", str(out), cwd=tmp_path)
+    assert bad.code == 2 and "items.teleport: unknown ICS item" in bad.stderr
 
 
-def test_specs_list_and_show(tmp_path: Path) -> None:
-    listing = _cli("specs", "list", "--catalog", str(DEMO), cwd=tmp_path)
-    assert listing.returncode == 0 and "net-optical-isl" in listing.stdout and "demo-spec" in listing.stdout
-    show = _cli("specs", "show", "net-optical-isl@latest", cwd=tmp_path)
-    assert show.returncode == 0 and "OISL-COD-012" in show.stdout and "coding" in show.stdout
-    missing = _cli("specs", "show", "net-optical-isl@3.0.0", cwd=tmp_path)
-    assert missing.returncode == 2 and "no version 3.0.0" in missing.stderr
+def test_specs_list_and_show(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    listing = cli("specs", "list", "--catalog", str(DEMO), cwd=tmp_path)
+    assert listing.code == 0 and "net-optical-isl" in listing.stdout and "demo-spec" in listing.stdout
+    show = cli("specs", "show", "net-optical-isl@latest", cwd=tmp_path)
+    assert show.code == 0 and "OISL-COD-012" in show.stdout and "coding" in show.stdout
+    missing = cli("specs", "show", "net-optical-isl@3.0.0", cwd=tmp_path)
+    assert missing.code == 2 and "no version 3.0.0" in missing.stderr
 
 
-def test_lint_a_spec_outside_the_catalog_and_misnamed_files(tmp_path: Path) -> None:
+def test_lint_a_spec_outside_the_catalog_and_misnamed_files(tmp_path: Path, cli: Callable[..., Any]) -> None:
     import yaml
 
     data = yaml.safe_load((Path(__file__).resolve().parents[2] / "specs/catalog/net-optical-isl/1.0.0.yaml").read_text())
@@ -171,10 +187,10 @@ def test_lint_a_spec_outside_the_catalog_and_misnamed_files(tmp_path: Path) -> N
     draft = tmp_path / "cat" / "net-optical-isl" / "1.1.0.yaml"
     draft.parent.mkdir(parents=True)
     draft.write_text(yaml.safe_dump(data, sort_keys=False))
-    ok = _cli("specs", "lint", str(draft), cwd=tmp_path)
-    assert ok.returncode == 0 and "0 finding(s)" in ok.stdout, ok.stdout + ok.stderr
+    ok = cli("specs", "lint", str(draft), cwd=tmp_path)
+    assert ok.code == 0 and "0 finding(s)" in ok.stdout, ok.stdout + ok.stderr
     (draft.parent / "notes.yaml").write_text("just: notes\n")
-    listing = _cli("specs", "list", "--catalog", str(tmp_path / "cat"), cwd=tmp_path)
-    assert listing.returncode == 0 and "1.1.0" in listing.stdout
-    lint = _cli("specs", "lint", "--no-suite", "--catalog", str(tmp_path / "cat"), cwd=tmp_path)
-    assert lint.returncode == 1 and "notes.yaml: OC110" in lint.stdout
+    listing = cli("specs", "list", "--catalog", str(tmp_path / "cat"), cwd=tmp_path)
+    assert listing.code == 0 and "1.1.0" in listing.stdout
+    lint = cli("specs", "lint", "--no-suite", "--catalog", str(tmp_path / "cat"), cwd=tmp_path)
+    assert lint.code == 1 and "notes.yaml: OC110" in lint.stdout

@@ -6,15 +6,8 @@ from typing import Any
 
 import pytest
 
-from orbitcert.conformance.verdicts import (
-    Decision,
-    TestOutcome,
-    Verdict,
-    decide_classes,
-    overall_decision,
-    roll_up_requirements,
-    worst,
-)
+from orbitcert.conformance.results import Decision, TestResult, Verdict, worst
+from orbitcert.conformance.verdicts import decide_classes, overall_decision, roll_up_requirements
 from orbitcert.specs.ics import Ics
 from orbitcert.specs.model import Spec
 
@@ -38,11 +31,11 @@ SPEC = Spec.model_validate(
 
 
 def _ics(classes: tuple[str, ...] = ("base", "ext"), **values: Any) -> Ics:
-    return Ics(spec_ref="demo@1.0.0", classes=classes, values=values)
+    return Ics(spec="demo@1.0.0", classes=list(classes), items=values)
 
 
-def _t(name: str, verdict: Verdict, *reqs: str) -> TestOutcome:
-    return TestOutcome(f"t::{name}", reqs, verdict)
+def _t(name: str, verdict: Verdict, *reqs: str) -> TestResult:
+    return TestResult(nodeid=f"t::{name}", requirements=list(reqs), verdict=verdict)
 
 
 def test_order_none_pass_inconclusive_fail_error() -> None:
@@ -61,7 +54,7 @@ def test_a_requirement_verdict_never_improves(bad: Verdict) -> None:
     assert "t::b" in d1.reason
 
 
-def _decide(tests: list[TestOutcome], ics: Ics) -> dict[str, Any]:
+def _decide(tests: list[TestResult], ics: Ics) -> dict[str, Any]:
     reqs = roll_up_requirements(SPEC, ics, tests)
     classes = decide_classes(SPEC, ics, reqs)
     return {"reqs": {r.id: r for r in reqs}, "classes": {c.id: c for c in classes}, "overall": overall_decision(classes)}
@@ -118,7 +111,7 @@ def test_nothing_claimed_is_not_certified() -> None:
 
 def test_applicable_requirement_whose_tests_were_all_excluded_is_not_passed() -> None:
     """An ICS cannot certify a product by excluding every test of an applicable requirement."""
-    excluded = TestOutcome("t::only", ("D-1",), Verdict.not_applicable, message="ICS predicate '8 in x' is false")
+    excluded = TestResult(nodeid="t::only", requirements=["D-1"], verdict=Verdict.not_applicable, message="ICS predicate '8 in x' is false")
     out = _decide([excluded, *ALL_PASS[1:]], _ics(fancy=True))
     assert out["reqs"]["D-1"].verdict is Verdict.none and "excluded all its tests" in out["reqs"]["D-1"].reason
     assert out["classes"]["base"].decision is Decision.not_certified

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from orbitcert.conformance.schemas import generated_schemas, load_schema
 from orbitcert.specs.loader import Catalog, bundled_catalog_dir, load_spec_file
 from orbitcert.specs.digest import content_digest
-from orbitcert.specs.errors import SpecError, SpecNotFoundError
+from orbitcert.specs.errors import CatalogError, SpecError, SpecNotFoundError
 from orbitcert.specs.model import Spec
 from orbitcert.specs.lint import lint_spec, schema_findings
 from orbitcert.specs.yamlio import load_yaml_file
@@ -176,7 +176,7 @@ def test_conflicting_duplicate_in_extra_catalog_is_refused(tmp_path: Path) -> No
     data = _data()
     data["title"] = "A different text under the same published version"
     _write(tmp_path, data)
-    with pytest.raises(SpecError, match="defined differently"):
+    with pytest.raises(CatalogError, match="defined differently"):
         Catalog.discover([tmp_path]).load("net-optical-isl@1.0.0")
     identical = tmp_path / "same"
     _write(identical, _data())

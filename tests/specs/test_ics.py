@@ -25,9 +25,10 @@ items:
 
 def test_valid_ics_resolves_values() -> None:
     ics = load_ics_text(GOOD, SPEC, "acme.yaml")
-    assert ics.classes == ("coding",)
-    assert ics.values["rs_interleaving_depths"] == [1, 5]
-    assert ics.product == {"name": "acme", "version": "2.1", "supplier": None}
+    assert ics.classes == ["coding"]
+    assert ics.items["rs_interleaving_depths"] == [1, 5]
+    assert ics.product is not None and ics.product.model_dump() == {"name": "acme", "version": "2.1", "supplier": None}
+    assert ics.source == "acme.yaml", "a report never carries the directory of the ICS file"
 
 
 @pytest.mark.parametrize(
@@ -65,15 +66,15 @@ def test_template_is_a_valid_ics_claiming_everything() -> None:
         assert f"  {item.id}:" in text
     assert "gates: OISL-COD-002" in text
     ics = load_ics_text(text, SPEC)
-    assert ics.values == full_ics(SPEC).values
+    assert ics.items == full_ics(SPEC).items
     assert set(ics.classes) == {c.id for c in SPEC.classes}
 
 
 def test_full_ics_claims_every_class_and_option() -> None:
     ics = full_ics(SPEC)
     assert ics.generated
-    assert ics.values["rs_interleaving_depths"] == [1, 2, 3, 4, 5, 8]
-    assert ics.values["randomizer"] is True and ics.values["shortened_codeblocks"] is True
+    assert ics.items["rs_interleaving_depths"] == [1, 2, 3, 4, 5, 8]
+    assert ics.items["randomizer"] is True and ics.items["shortened_codeblocks"] is True
 
 
 def test_mandatory_set_cannot_be_empty() -> None:

@@ -4,12 +4,12 @@ import time
 
 import pytest
 
-from orbitcert.conformance.plugin import inconclusive
+from orbitcert.conformance import inconclusive
 
 
 @pytest.mark.requirement("DEMO-001")
 def test_passes(iut, spec, ics):
-    assert spec.id == "demo-spec" and ics.classes == ("base",)
+    assert spec.id == "demo-spec" and ics.classes == ["base"]
     assert iut == {}
 
 

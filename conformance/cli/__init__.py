@@ -1,0 +1,40 @@
+"""The ``orbitcert`` command line (typer + rich): one module per command group, each a thin layer
+over library calls (docs/reference/cli.md).
+
+Exit codes everywhere: 0 success / certified / clean; 1 not certified / lint findings / verify
+failed / regression; 2 bad input (unreadable or invalid file, unknown spec, unimportable factory,
+a product lacking an operation). Bad input never produces a Python traceback: every
+:class:`~orbitcert.specs.errors.OrbitcertError` is printed as one message naming the file, line
+and field.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from rich.markup import escape
+
+from orbitcert.specs.errors import OrbitcertError
+
+from . import certify, ics, keys, report, specs
+from ._common import app, err
+
+__all__ = ["app", "main"]
+
+app.add_typer(specs.app, name="specs")
+app.add_typer(ics.app, name="ics")
+app.add_typer(report.app, name="report")
+certify.register(app)
+keys.register(app)
+
+
+def main() -> None:
+    """Console-script entry point: typed errors become one line on stderr and their exit status."""
+    try:
+        app()
+    except OrbitcertError as exc:
+        err.print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)

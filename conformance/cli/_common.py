@@ -1,0 +1,58 @@
+"""What every command group shares: the app, the consoles, common options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from orbitcert.specs.loader import Catalog
+
+from ..report import orbitcert_version
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"orbitcert {orbitcert_version()}")
+        raise typer.Exit(0)
+
+
+app = typer.Typer(
+    name="orbitcert",
+    help="Certify space-computing products against machine-readable standards.\n\n"
+    "Example: orbitcert certify --spec net-optical-isl@1.0.0 --impl acme_adapter:create --ics ics.yaml",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Certify space-computing products against machine-readable standards."""
+
+
+console = Console(soft_wrap=True, highlight=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+CatalogOpt = Annotated[
+    Optional[list[Path]],
+    typer.Option("--catalog", metavar="DIR", help="Extra catalog directory (repeatable; also ORBITCERT_CATALOG)."),
+]
+RefArg = Annotated[str, typer.Argument(metavar="REF", help="ID@VERSION or ID@latest, e.g. net-optical-isl@1.0.0")]
+
+
+def catalog(extra: list[Path] | None) -> Catalog:
+    return Catalog.discover(extra or [])
+
+
+def say(text: str) -> None:
+    """Print text taken from files or products: no markup is interpreted."""
+    console.print(text, markup=False, highlight=False)

@@ -1,0 +1,131 @@
+"""``orbitcert certify``: run conformance suites against a product and write signed reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from orbitcert.specs.errors import OptionError
+from orbitcert.specs.loader import Catalog
+
+from ._common import CatalogOpt, catalog, console, say
+
+HELP = """Run the conformance suites against a product and write signed reports.
+
+With no --spec, every bundled spec's latest published version is certified; with no --impl, the
+reference implementation is the product. Reports land in --out as SPEC-VERSION.json (signed),
+.html, .junit.xml and .md, with the run's .log.
+
+Exit codes: 0 every claimed class certified; 1 not certified; 2 bad input (unknown spec,
+unimportable factory, invalid ICS, a product lacking an operation, a run that did not complete).
+
+Example: orbitcert certify --spec net-optical-isl@1.0.0 --impl acme_adapter:create --ics ics.yaml -n 2
+"""
+
+
+class _Progress:
+    """pytest plugin feeding a rich progress bar (works in the xdist controller too)."""
+
+    def __init__(self, progress: Progress, task: Any) -> None:
+        self.progress, self.task = progress, task
+
+    def pytest_collection_finish(self, session: Any) -> None:
+        if session.items:
+            self.progress.update(self.task, total=len(session.items))
+
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.progress.update(self.task, total=len(ids))
+
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        if report.when == "teardown":
+            self.progress.advance(self.task)
+
+
+def default_refs(cat: Catalog) -> list[str]:
+    """The latest published version of every spec that has a reference implementation."""
+    from orbitcert.reference_impl import REFERENCES
+
+    return [cat.load(f"{spec_id}@latest").spec.ref for spec_id in cat.ids() if spec_id in REFERENCES]
+
+
+def certify(
+    spec: Annotated[
+        Optional[list[str]],
+        typer.Option("--spec", metavar="REF", help="ID@VERSION (repeatable; default: every bundled spec's latest)."),
+    ] = None,
+    impl: Annotated[
+        Optional[str], typer.Option("--impl", metavar="MODULE:FACTORY", help="The product's factory (default: the reference).")
+    ] = None,
+    ics: Annotated[
+        Optional[Path], typer.Option("--ics", metavar="PATH", help="Filled ICS (default: the reference's, or claim everything).")
+    ] = None,
+    out: Annotated[Path, typer.Option("-o", "--out", metavar="DIR", help="Report directory.")] = Path("reports"),
+    workers: Annotated[int, typer.Option("-n", "--workers", metavar="N", help="Parallel pytest-xdist workers (0 = serial).")] = 0,
+    sign_key: Annotated[
+        Optional[Path], typer.Option("--sign-key", metavar="PATH", help="Ed25519 private key (PEM); default: ephemeral.")
+    ] = None,
+    formats: Annotated[
+        str, typer.Option("--format", metavar="LIST", help="Comma-separated: json,html,junit,md (json always).")
+    ] = "json,html,junit,md",
+    examples: Annotated[int, typer.Option("--examples", metavar="N", help="Hypothesis examples per property test.")] = 50,
+    timeout: Annotated[
+        float, typer.Option("--timeout", metavar="SECONDS", help="Seconds per test before an error verdict (0 = none).")
+    ] = 300.0,
+    catalog_dirs: CatalogOpt = None,
+) -> None:
+    from ..options import RunOptions
+    from ..run import importable_from_cwd, run_certification
+    from ..session import CertificationTarget
+    from ..signing import load_private_key
+
+    options = RunOptions.create(
+        out=out, formats=formats, examples=examples, timeout=timeout, workers=workers,
+        sign_key=sign_key, catalogs=catalog_dirs or [],
+    )
+    importable_from_cwd()
+    cat = catalog(catalog_dirs)
+    refs = list(spec) if spec else default_refs(cat)
+    if not refs:
+        raise OptionError("no spec to certify: give --spec ID@VERSION", field="spec")
+    if len(refs) > 1 and ics is not None:
+        raise OptionError("--ics applies to one spec: give exactly one --spec with it", field="ics")
+    targets = [CertificationTarget.resolve(r, impl=impl, ics_path=ics, catalog=cat) for r in refs]
+    if sign_key is not None:
+        load_private_key(sign_key)
+    reports = []
+    for target in targets:
+        ref = target.loaded.spec.ref
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=console, transient=False,
+        ) as progress:
+            task = progress.add_task(ref, total=None)
+            try:
+                run = run_certification(target, options, plugins=[_Progress(progress, task)])
+            finally:
+                progress.stop()
+        reports.append(run.report)
+    table = Table("spec", "class", "decision", "pass", "fail", "n/a", "advisories", title="Certification")
+    for r in reports:
+        for cls in r.classes:
+            style = {"certified": "green", "not-certified": "red"}.get(cls.decision.value, "dim")
+            table.add_row(
+                f"{r.spec.id}@{r.spec.version}", cls.id, f"[{style}]{cls.decision.value}[/{style}]",
+                str(len(cls.passed)), str(len(cls.failed)), str(len(cls.not_applicable)), ", ".join(cls.advisories) or "-",
+            )
+    console.print(table)
+    for r in reports:
+        ref = f"{r.spec.id}@{r.spec.version}"
+        failing = [q.id for q in r.not_passed()]
+        if failing:
+            say(f"{ref}: requirements not passed: {', '.join(failing)}")
+        say(f"{ref}: {r.decision.value}; report {options.out / (r.spec.id + '-' + r.spec.version)}.html")
+    raise typer.Exit(0 if all(r.decision.value == "certified" for r in reports) else 1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("certify", help=HELP)(certify)

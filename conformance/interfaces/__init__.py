@@ -1,0 +1,65 @@
+"""Test interfaces: what a product offers the suite of its spec (docs/getting-started/adapters.md).
+
+Each spec's ``interface`` section lists operations with JSON-Schema'd arguments and results. In
+process, a product is an object with one method per operation: arguments arrive positionally in
+the order of the operation's ``properties``, bytes are ``bytes``, results are plain Python values
+(dicts with the named keys; ``bytes`` where the schema says base64). On the wire (the bridge),
+the same values travel as JSON with bytes in base64.
+
+:data:`PROTOCOLS` maps a spec id to its :class:`typing.Protocol` (with ``TypedDict`` results), for
+vendors' type checkers and for the documentation. :func:`check_product` refuses, before any test
+runs, a product that lacks an operation its claimed classes need.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterable
+from typing import Any
+
+from orbitcert.specs.errors import InterfaceError
+from orbitcert.specs.model import Spec
+
+from .net_optical_isl import DecodedCodeblock, NetOpticalIslProduct
+
+__all__ = ["PROTOCOLS", "DecodedCodeblock", "NetOpticalIslProduct", "check_product", "required_operations"]
+
+#: spec id -> the Protocol its products implement.
+PROTOCOLS: dict[str, type] = {"net-optical-isl": NetOpticalIslProduct}
+
+
+def required_operations(spec: Spec, classes: Iterable[str]) -> list[str]:
+    """Names of the interface operations the claimed ``classes`` need, in spec order."""
+    claimed = set(classes)
+    return [op.name for op in spec.interface.operations if op.class_ in claimed]
+
+
+def check_product(product: Any, spec: Spec, classes: Iterable[str]) -> None:
+    """Raise :class:`InterfaceError` naming every operation of the claimed classes that
+    ``product`` lacks, or whose method cannot take the operation's arguments."""
+    problems: list[str] = []
+    wanted = required_operations(spec, classes)
+    ops = {op.name: op for op in spec.interface.operations}
+    for name in wanted:
+        try:
+            method = getattr(product, name)
+        except Exception:  # noqa: BLE001 - a property that raises is a missing operation
+            method = None
+        if method is None or not callable(method):
+            problems.append(f"{name} (class {ops[name].class_}) is missing")
+            continue
+        try:
+            signature = inspect.signature(method)
+        except (TypeError, ValueError):
+            continue  # builtins and C extensions: nothing to inspect
+        arguments = list(ops[name].arguments.get("properties", {}))
+        try:
+            signature.bind(*([None] * len(arguments)))
+        except TypeError as exc:
+            problems.append(f"{name}({', '.join(arguments)}) cannot be called: {exc}")
+    if problems:
+        kind = type(product).__name__
+        raise InterfaceError(
+            f"the product ({kind}) does not implement the test interface of {spec.ref}: " + "; ".join(problems),
+            field="interface",
+        )

@@ -1,0 +1,82 @@
+"""Run options, validated once for the CLI and the pytest plugin alike.
+
+``orbitcert certify --timeout 5 --format html`` and ``pytest --orbitcert-timeout 5
+--orbitcert-format html`` build the same :class:`RunOptions` through :meth:`RunOptions.create`, so
+the same options give the same files and the same errors either way. The signed JSON record is
+always written: the other formats are renderings of it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orbitcert.specs.errors import OptionError
+
+__all__ = ["DEFAULT_FORMATS", "FORMATS", "MAX_EXAMPLES", "MAX_TIMEOUT", "RunOptions", "parse_formats"]
+
+#: Report formats: canonical signed JSON, self-contained HTML, JUnit XML, Markdown summary.
+FORMATS = ("json", "html", "junit", "md")
+DEFAULT_FORMATS = FORMATS
+MAX_TIMEOUT = 86_400.0
+MAX_EXAMPLES = 100_000
+
+
+def parse_formats(value: str | Iterable[str]) -> tuple[str, ...]:
+    """Formats from ``"json,html"`` (or a list); unknown names are an :class:`OptionError`;
+    ``json`` is always included."""
+    names = value.split(",") if isinstance(value, str) else list(value)
+    chosen: list[str] = []
+    for name in (n.strip() for n in names):
+        if name and name not in chosen:
+            chosen.append(name)
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown:
+        raise OptionError(f"unknown report format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}", field="format")
+    if "json" not in chosen:
+        chosen.append("json")  # the signed record is always written
+    return tuple(f for f in FORMATS if f in chosen)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a certification run is carried out and where its reports go."""
+
+    out: Path = Path("reports")
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    examples: int = 50
+    timeout: float = 300.0
+    workers: int = 0
+    sign_key: Path | None = None
+    catalogs: tuple[Path, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        out: str | Path | None = None,
+        formats: str | Iterable[str] = DEFAULT_FORMATS,
+        examples: int = 50,
+        timeout: float = 300.0,
+        workers: int = 0,
+        sign_key: str | Path | None = None,
+        catalogs: Iterable[str | Path] = (),
+    ) -> RunOptions:
+        """Validated options; every out-of-range value is an :class:`OptionError` naming it."""
+        if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and 0 <= timeout <= MAX_TIMEOUT):
+            raise OptionError(f"must be between 0 (no limit) and {MAX_TIMEOUT:g} seconds, not {timeout}", field="timeout")
+        if isinstance(examples, bool) or not isinstance(examples, int) or not 1 <= examples <= MAX_EXAMPLES:
+            raise OptionError(f"must be between 1 and {MAX_EXAMPLES}, not {examples}", field="examples")
+        if isinstance(workers, bool) or not isinstance(workers, int) or not 0 <= workers <= 256:
+            raise OptionError(f"must be between 0 (serial) and 256, not {workers}", field="workers")
+        return cls(
+            out=Path(out) if out is not None else Path("reports"),
+            formats=parse_formats(formats),
+            examples=examples,
+            timeout=float(timeout),
+            workers=workers,
+            sign_key=Path(sign_key) if sign_key is not None else None,
+            catalogs=tuple(Path(c) for c in catalogs),
+        )

@@ -1,0 +1,65 @@
+"""The API a conformance suite uses (docs/guides/writing-a-suite.md).
+
+Suites, bundled or in an outside catalog, import only this module's names (re-exported by
+``orbitcert.conformance``), the fixtures ``spec``, ``ics`` and ``iut``, and the markers::
+
+    @pytest.mark.requirement("OISL-COD-004", ...)       # what the test verifies (required)
+    @pytest.mark.applies_if("8 in rs_interleaving_depths")  # a per-test ICS predicate
+
+In ``pytest_generate_tests`` (where fixtures are not available) :func:`spec_under_test` and
+:func:`ics_under_test` give the spec and ICS of the run, e.g. to parametrize over the values a
+spec allows and mark those the ICS does not declare as not applicable.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from .verdicts import Inconclusive, inconclusive
+
+if TYPE_CHECKING:
+    from orbitcert.specs.ics import Ics
+    from orbitcert.specs.model import Spec
+
+    from .recorder import CertificationSession
+
+__all__ = ["Inconclusive", "ics_under_test", "inconclusive", "requirement_ids", "spec_under_test"]
+
+SESSION_KEY = pytest.StashKey["CertificationSession"]()
+
+
+def certification_session(config: pytest.Config) -> CertificationSession:
+    """The run's certification state; a usage error when no spec is being certified."""
+    state = config.stash.get(SESSION_KEY, None)
+    if state is None:
+        raise pytest.UsageError("orbitcert: this suite needs a spec under test (--orbitcert-spec ID@VERSION)")
+    return state
+
+
+def spec_under_test(config: pytest.Config) -> Spec:
+    """The spec version being certified in this pytest run."""
+    return certification_session(config).target.loaded.spec
+
+
+def ics_under_test(config: pytest.Config) -> Ics:
+    """The validated ICS of the product being certified in this pytest run."""
+    return certification_session(config).target.ics
+
+
+def requirement_ids(item: pytest.Item) -> tuple[str, ...]:
+    """Requirement ids named by a test's ``requirement`` markers, in order, without repeats."""
+    ids: list[str] = []
+    for mark in item.iter_markers("requirement"):
+        for a in mark.args:
+            if str(a) not in ids:
+                ids.append(str(a))
+    return tuple(ids)
+
+
+def applies_if_predicates(item: pytest.Item) -> tuple[str, ...]:
+    """The ``applies_if`` predicates of a test (its own and its parametrization's)."""
+    return tuple(str(mark.args[0]) for mark in item.iter_markers("applies_if") if mark.args)
+
+

@@ -1,0 +1,42 @@
+"""A per-test time limit: a hung product gets an ``error`` verdict instead of stalling the run.
+
+A real-time interval timer (``SIGALRM``) raises :class:`TestTimeout` in the test's thread. It works
+on POSIX, in the main thread; elsewhere there is no limit. The out-of-process bridge puts a
+timeout on every call as well.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+__all__ = ["TestTimeout", "time_limit"]
+
+
+class TestTimeout(Exception):
+    """A test (in practice, the product it calls) ran past its time limit."""
+
+    __test__ = False  # not a pytest test class
+
+
+@contextmanager
+def time_limit(seconds: float, what: str = "test") -> Iterator[None]:
+    """Raise :class:`TestTimeout` in the block after ``seconds`` (0 or less: no limit)."""
+    usable = seconds > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise TestTimeout(f"{what} exceeded the {seconds:g} s limit (--timeout): product hung or too slow")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

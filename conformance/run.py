@@ -20,7 +20,7 @@ import pytest
 
 from orbitcert.specs.errors import OrbitcertError, RunIncompleteError
 
-from .fsutil import atomic_write
+from orbitcert.specs.fsutil import atomic_write
 from .options import RunOptions
 from .report import Report
 from .session import CertificationTarget

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from orbitcert.specs.digest import canonical_json
 from orbitcert.specs.errors import InputFileError, SignatureError
 
-from .fsutil import atomic_write
+from orbitcert.specs.fsutil import atomic_write
 from .report import Report, Signature
 
 

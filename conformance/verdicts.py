@@ -1,4 +1,4 @@
-"""The verdict rules (DESIGN.md and docs/concepts/verdicts.md), as pure functions.
+"""The verdict rules (docs/concepts/verdicts.md), as pure functions.
 
 * Per phase of a test (setup, call, teardown): :func:`phase_verdict`. An assertion failure in the
   test body is ``fail``; :class:`Inconclusive` is ``inconclusive``; a skip by the suite is

@@ -1,6 +1,6 @@
 """Report renderings: canonical signed JSON, self-contained HTML, JUnit XML and Markdown.
 
-Every file is written atomically (:func:`~orbitcert.conformance.fsutil.atomic_write`). The JSON is
+Every file is written atomically (:func:`~orbitcert.specs.fsutil.atomic_write`). The JSON is
 the RFC 8785 canonical form, so the same report always serialises to the same bytes.
 """
 
@@ -17,7 +17,7 @@ import jinja2
 from orbitcert.specs.digest import canonical_json
 from orbitcert.specs.errors import InputFileError, ReportError, from_validation_error
 
-from .fsutil import atomic_write
+from orbitcert.specs.fsutil import atomic_write
 from .options import FORMATS
 from .report import Report
 from .signing import generate_key, load_private_key, sign_report

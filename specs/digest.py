@@ -1,4 +1,4 @@
-"""Content digests of spec versions (DESIGN.md "Versioning rules").
+"""Content digests of spec versions (docs/getting-started/standards-bodies.md).
 
 The digest of a spec version is ``sha256:`` + the SHA-256 of the RFC 8785 (JSON Canonicalization
 Scheme) serialisation of the document's data with the ``digest`` key itself removed. It is computed

@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import yaml
 
 from .digest import content_digest
 from .errors import InputFileError, OrbitcertError, SpecError
+from .fsutil import atomic_write
 from .loader import load_spec_document
 from .model import Status
 from .yamlio import MAX_FILE_BYTES, YamlDocument, load_yaml_text
@@ -90,7 +90,7 @@ def freeze_spec_file(path: str | Path) -> str:
     if check.digest != digest or check.spec.digest != digest:
         raise SpecError(f"freezing would not record {digest} consistently; file left unchanged", path=p)
     if new_text != text:
-        _atomic_write(p, new_text.encode("utf-8"))
+        atomic_write(os.path.realpath(p), new_text.encode("utf-8"))  # a symlinked spec: its target changes
     return digest
 
 
@@ -182,50 +182,3 @@ def _read_text(p: Path) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputFileError(f"not UTF-8 text (byte offset {exc.start})", path=p) from None
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically: readers see the old file or the whole new one.
-
-    A temporary file in the same directory is written, synced, given the old file's permission
-    bits and renamed over ``path`` with ``os.replace``; then the directory is synced. A symbolic
-    link is followed (its target is replaced, the link stays). Failures are
-    :class:`InputFileError` naming the file, and leave no temporary file behind.
-
-    ``conformance/fsutil.py`` has an equivalent ``atomic_write``; specs may not import
-    conformance (DESIGN.md "Layout"), so it may later be rebased on this one instead.
-    """
-    target = Path(os.path.realpath(path))
-    try:
-        mode = target.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
-    except OSError as exc:
-        raise InputFileError(f"cannot write: {exc.strerror or exc}", path=path) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fchmod(fh.fileno(), mode)
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise InputFileError(f"cannot write: {exc.strerror or exc}", path=path) from None
-        raise
-    try:
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:  # pragma: no cover - some file systems refuse fsync on directories
-        pass

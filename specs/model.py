@@ -1,4 +1,4 @@
-"""The spec model: one versioned, machine-readable specification (DESIGN.md "Specifications").
+"""The spec model: one versioned, machine-readable specification (docs/architecture.md, docs/getting-started/standards-bodies.md).
 
 A spec version is one YAML document validated by these pydantic models; the JSON Schema in
 ``specs/schema/spec.schema.json`` is generated from them (``orbitcert specs schema``). Field names

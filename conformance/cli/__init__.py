@@ -31,7 +31,7 @@ keys.register(app)
 def main() -> None:
     """Console-script entry point: typed errors become one line on stderr and their exit status."""
     try:
-        app()
+        app(prog_name="orbitcert")
     except OrbitcertError as exc:
         err.print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False)
         sys.exit(exc.exit_code)

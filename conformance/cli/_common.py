@@ -3,14 +3,37 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from typer.core import TyperArgument
 
 from orbitcert.specs.loader import Catalog
 
 from ..report import orbitcert_version
+
+
+def _plain_usage_name(self: TyperArgument) -> str:
+    """Usage lines in the usual style: ``REF`` for a required argument, ``[PATH]...`` for an
+    optional repeated one (typer's own style is ``{REF}``)."""
+    name = str(self.metavar or self.display_name_raw)
+    if not self.required and not name.startswith("["):
+        name = f"[{name}]"
+    if self.nargs != 1 and not name.endswith("..."):
+        name += "..."
+    return name
+
+
+def _no_python_type(self: TyperArgument, ctx: Any) -> str | None:
+    """An argument's metavar says what it is; typer would add a Python type such as <list[Path]>."""
+    return None if self.metavar is not None else str(TyperArgument.display_type(self, ctx) or "") or None
+
+
+if hasattr(TyperArgument, "_usage_display_name"):  # typer >= 0.20 renders required arguments as {NAME}
+    setattr(TyperArgument, "_usage_display_name", _plain_usage_name)
+if hasattr(TyperArgument, "display_type_rich"):
+    setattr(TyperArgument, "display_type_rich", _no_python_type)
 
 
 def _version(value: bool) -> None:

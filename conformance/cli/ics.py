@@ -12,7 +12,7 @@ from orbitcert.specs.errors import IcsError
 from orbitcert.specs.ics import ics_template, validate_ics_document
 from orbitcert.specs.yamlio import load_yaml_file
 
-from ..fsutil import atomic_write
+from orbitcert.specs.fsutil import atomic_write
 from ._common import CatalogOpt, RefArg, catalog, err, say
 
 app = typer.Typer(

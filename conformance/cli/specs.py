@@ -10,7 +10,7 @@ from rich.table import Table
 
 from orbitcert.specs.errors import OptionError
 
-from ..fsutil import atomic_write
+from orbitcert.specs.fsutil import atomic_write
 from ._common import CatalogOpt, RefArg, catalog, console, say
 
 app = typer.Typer(help="List, show, lint, freeze and export specs.", no_args_is_help=True, rich_markup_mode=None)

@@ -1,4 +1,4 @@
-"""Verdict roll-up and certification decisions (DESIGN.md "Verdicts and the certification decision")."""
+"""Verdict roll-up and certification decisions (docs/concepts/verdicts.md)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orbitcert.conformance.fsutil import atomic_write
+from orbitcert.specs.fsutil import atomic_write
 from orbitcert.specs.errors import InputFileError
 
 

@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from orbitcert.specs.errors import InputFileError
+from .errors import InputFileError
 
 
 def _mode_for(path: Path) -> int:

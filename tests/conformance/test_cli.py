@@ -1,0 +1,84 @@
+"""The command line as a user meets it: version, help, ``specs show`` formats, ``specs freeze``,
+``keygen``; in process through the ``cli`` fixture."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from orbitcert.conformance.report import orbitcert_version
+from orbitcert.specs.loader import bundled_catalog_dir, load_spec_file
+
+COMMANDS = [
+    ["certify"], ["keygen"], ["specs", "list"], ["specs", "show"], ["specs", "lint"], ["specs", "freeze"],
+    ["specs", "schema"], ["ics", "template"], ["ics", "validate"], ["report", "verify"], ["report", "diff"],
+]
+
+
+def test_version(cli: Callable[..., Any]) -> None:
+    result = cli("--version")
+    assert result.code == 0 and result.stdout.strip() == f"orbitcert {orbitcert_version()}"
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_an_example_and_plain_usage(cli: Callable[..., Any], command: list[str]) -> None:
+    text = cli(*command, "--help").stdout
+    assert "Example: orbitcert " + " ".join(command) in " ".join(text.split())
+    usage = text.splitlines()[0]
+    assert usage.startswith("Usage: orbitcert " + " ".join(command) + " [OPTIONS]"), usage
+    assert not re.search(r"<[a-z]+\[|[{}]", text), "usage shows REF / PATH, not {ref} or Python types"
+
+
+def test_certify_help_states_exit_codes(cli: Callable[..., Any]) -> None:
+    text = " ".join(cli("certify", "--help").stdout.split())
+    assert "Exit codes: 0 every claimed class certified; 1 not certified; 2 bad input" in text
+
+
+def test_specs_show_text_fits_an_80_column_log(cli: Callable[..., Any]) -> None:
+    result = cli("specs", "show", "net-optical-isl@1.0.0")
+    assert result.code == 0
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    for needle in ("OISL-COD-012", "rs_interleaving_depths", "attached_sync_marker", "decode", "Berlekamp dual basis"):
+        assert needle in " ".join(result.stdout.split()), needle
+
+
+@pytest.mark.parametrize("fmt", ["json", "yaml", "md"])
+def test_specs_show_machine_formats(cli: Callable[..., Any], fmt: str) -> None:
+    result = cli("specs", "show", "net-optical-isl@1.0.0", "--format", fmt)
+    assert result.code == 0
+    if fmt == "md":
+        assert result.stdout.startswith("# ") and "| OISL-COD-001" in result.stdout.replace("`", "")
+        return
+    data = json.loads(result.stdout) if fmt == "json" else yaml.safe_load(result.stdout)
+    assert [r["id"] for r in data["requirements"]][:2] == ["OISL-COD-001", "OISL-COD-002"]
+    assert data["computed_digest"].startswith("sha256:")
+
+
+def test_specs_show_refuses_an_unknown_format(cli: Callable[..., Any]) -> None:
+    result = cli("specs", "show", "net-optical-isl@1.0.0", "--format", "pdf")
+    assert result.code == 2 and "format: unknown format 'pdf'" in result.stderr
+
+
+def test_specs_freeze_records_the_digest(cli: Callable[..., Any], tmp_path: Path) -> None:
+    bundled = bundled_catalog_dir() / "net-optical-isl" / "1.0.0.yaml"
+    copy = tmp_path / "1.0.0.yaml"
+    copy.write_text(re.sub(r"(?m)^digest: .*\n", "", bundled.read_text()))
+    result = cli("specs", "freeze", str(copy))
+    assert result.code == 0
+    assert copy.read_text() == bundled.read_text()
+    assert load_spec_file(copy).digest in result.stdout
+
+
+def test_keygen_never_overwrites(cli: Callable[..., Any], tmp_path: Path) -> None:
+    victim = tmp_path / "victim.pem"
+    victim.write_text("precious")
+    result = cli("keygen", str(tmp_path / "new.pem"), "--public", str(victim))
+    assert result.code == 2 and "refusing to overwrite" in result.stderr
+    assert victim.read_text() == "precious" and not (tmp_path / "new.pem").exists()

@@ -29,6 +29,26 @@ def _worse(before: Verdict, after: Verdict) -> bool:
     return before in SEVERITY and after in SEVERITY and SEVERITY[after] > SEVERITY[before]
 
 
+def _diff_thoroughness(baseline: Report, current: Report, out: ReportDiff) -> None:
+    """Less thorough testing is a regression (fewer examples, a looser time limit, an incomplete
+    run, another suite); more thorough testing is an improvement."""
+    b, c = baseline.thoroughness, current.thoroughness
+    if c.examples < b.examples:
+        out.regressions.append(f"thoroughness: hypothesis examples {b.examples} -> {c.examples}")
+    elif c.examples > b.examples:
+        out.improvements.append(f"thoroughness: hypothesis examples {b.examples} -> {c.examples}")
+    if b.timeout != c.timeout:
+        out.changes.append(f"thoroughness: time limit per test {b.timeout:g} s -> {c.timeout:g} s")
+    if baseline.complete and not current.complete:
+        out.regressions.append("run: complete -> incomplete (interrupted)")
+    if baseline.selected != current.selected:
+        line = f"tests selected: {baseline.selected} -> {current.selected}"
+        (out.regressions if current.selected < baseline.selected else out.changes).append(line)
+    if (baseline.suite.origin, baseline.suite.digest) != (current.suite.origin, current.suite.digest):
+        line = f"suite: {baseline.suite.origin} {baseline.suite.digest[7:19]} -> {current.suite.origin} {current.suite.digest[7:19]}"
+        (out.regressions if current.suite.origin == "override" else out.changes).append(line)
+
+
 def diff_reports(baseline: Report, current: Report) -> ReportDiff:
     """What changed from ``baseline`` to ``current`` (same spec id; versions may differ)."""
     if baseline.spec.id != current.spec.id:
@@ -38,6 +58,7 @@ def diff_reports(baseline: Report, current: Report) -> ReportDiff:
         out.changes.append(f"spec {baseline.spec.version} ({baseline.spec.digest[7:19]}) -> {current.spec.version} ({current.spec.digest[7:19]})")
     if baseline.implementation.version != current.implementation.version:
         out.changes.append(f"product version {baseline.implementation.version} -> {current.implementation.version}")
+    _diff_thoroughness(baseline, current, out)
     before = {r.id: r.verdict for r in baseline.requirements}
     after = {r.id: r.verdict for r in current.requirements}
     for rid in sorted(before.keys() | after.keys()):

@@ -14,14 +14,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orbitcert.specs.errors import OptionError
+from orbitcert.specs.model import Spec
 
-__all__ = ["DEFAULT_FORMATS", "FORMATS", "MAX_EXAMPLES", "MAX_TIMEOUT", "RunOptions", "parse_formats"]
+__all__ = [
+    "DEFAULT_FORMATS",
+    "FORMATS",
+    "MAX_EXAMPLES",
+    "MAX_TIMEOUT",
+    "MIN_CERTIFYING_EXAMPLES",
+    "RunOptions",
+    "minimum_examples",
+    "parse_formats",
+]
 
 #: Report formats: canonical signed JSON, self-contained HTML, JUnit XML, Markdown summary.
 FORMATS = ("json", "html", "junit", "md")
 DEFAULT_FORMATS = FORMATS
 MAX_TIMEOUT = 86_400.0
 MAX_EXAMPLES = 100_000
+#: Fewest hypothesis examples per property test a certifying run may use; a spec may ask for more
+#: with the parameter ``min_property_examples``. Fewer examples still run, but cannot certify.
+MIN_CERTIFYING_EXAMPLES = 25
+
+
+def minimum_examples(spec: Spec) -> int:
+    """The examples per property test a certification of ``spec`` needs (harness or spec)."""
+    asked = spec.parameters.get("min_property_examples")
+    value = asked.value if asked is not None else 0
+    return max(MIN_CERTIFYING_EXAMPLES, value if isinstance(value, int) and not isinstance(value, bool) else 0)
 
 
 def parse_formats(value: str | Iterable[str]) -> tuple[str, ...]:

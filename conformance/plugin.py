@@ -14,6 +14,7 @@ imports nothing heavy: the spec model, the product and the report machinery load
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--orbitcert-ics", metavar="PATH", help="filled ICS (default: claim every class and option)")
     group.addoption("--orbitcert-out", metavar="DIR", help="write reports here (default: reports/)")
     group.addoption("--orbitcert-catalog", metavar="DIR", action="append", default=[], help="extra spec catalog")
+    group.addoption(
+        "--orbitcert-suite",
+        metavar="DIR",
+        help="run this suite instead of the spec's own (recorded in the report as an override)",
+    )
+    group.addoption("--orbitcert-events-fd", type=int, metavar="FD", help=argparse.SUPPRESS)
     group.addoption("--orbitcert-sign-key", metavar="PATH", help="Ed25519 private key (PEM) signing the report")
     group.addoption(
         "--orbitcert-format",
@@ -67,9 +74,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
     from .options import RunOptions
     from .recorder import CertificationSession
-    from .session import CertificationTarget
+    from .session import CertificationTarget, importable_from_cwd
     from .suite import SESSION_KEY
 
+    importable_from_cwd()  # `pytest --orbitcert-impl acme_adapter:create` as `python -m pytest` would
     try:
         options = RunOptions.create(
             out=config.getoption("orbitcert_out"),
@@ -85,16 +93,28 @@ def pytest_configure(config: pytest.Config) -> None:
             impl=config.getoption("orbitcert_impl"),
             ics_path=config.getoption("orbitcert_ics"),
             catalogs=options.catalogs,
+            suite=config.getoption("orbitcert_suite"),
         )
+        target.load_factory()
     except OrbitcertError as exc:
-        raise pytest.UsageError(f"orbitcert: {exc}") from None
-    session = CertificationSession(config, target, options)
+        _refuse(config, exc)
+    session = CertificationSession(config, target, options, config.getoption("orbitcert_events_fd"))
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(session, "orbitcert-session")
     if config.args_source is not pytest.Config.ArgsSource.ARGS:
         config.args = [str(target.suite)]
         config.option.importmode = "importlib"
     _load_hypothesis_profile(config, options.examples)
+
+
+def _refuse(config: pytest.Config, exc: Exception) -> None:
+    """A usage error; the parent process of a certification also gets it as an event."""
+    fd = config.getoption("orbitcert_events_fd")
+    if fd is not None and not hasattr(config, "workerinput"):
+        from .recorder import EventStream
+
+        EventStream(fd).send("refused", message=str(exc), kind=type(exc).__name__)
+    raise pytest.UsageError(f"orbitcert: {exc}") from None
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

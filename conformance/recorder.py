@@ -1,23 +1,30 @@
-"""The per-run plugin object: turns each test's phases into a verdict and writes the report.
+"""The per-run plugin object: turns each test's phases into a result, and the results into a report.
 
 Registered by :mod:`.plugin` only when a spec is being certified. It
 
-* creates the product before any test runs and refuses one that lacks an operation of its
-  claimed classes (:func:`~orbitcert.conformance.interfaces.check_product`);
+* creates the product before any test runs (under the time limit) and refuses one that lacks an
+  operation of its claimed classes (:func:`~orbitcert.conformance.interfaces.check_product`);
+  suites reach the product only through :class:`~orbitcert.conformance.interfaces.proxy.InterfaceProxy`;
 * marks a test not applicable before it runs when its requirements' class is not claimed or an
   ``applies_if`` predicate is false for the ICS (the reason travels in ``item.stash``);
-* puts every setup and call under the per-test time limit (:mod:`.timeouts`);
+* puts every setup and call under the per-test time limit (:mod:`.timeouts`) and restores what a
+  product may have changed in the process (the recursion limit) after each test;
 * turns each phase into a verdict (:func:`~orbitcert.conformance.verdicts.phase_verdict`) carried
-  in the test report, so that it survives pytest-xdist;
-* on the controlling process, combines phases into test results, builds the report, signs and
-  writes it, and hands it to ``pytest_orbitcert_report``.
+  in the test report, so that it survives pytest-xdist, and names every test by its id relative to
+  the suite folder (the same however the run was started);
+* on the controlling process, either streams each test's result to the parent process that runs
+  the certification (``--orbitcert-events-fd``, see :mod:`.run`), or, in a plain ``pytest`` run,
+  builds the report itself, signs and writes it, and hands it to ``pytest_orbitcert_report``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import json
+import os
+import sys
+from collections.abc import Generator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -25,8 +32,9 @@ from orbitcert.specs.errors import ImplementationError, InterfaceError, Orbitcer
 from orbitcert.specs.ics import ProductIdentity
 
 from .interfaces import check_product
-from .options import RunOptions
-from .report import Implementation, Report, SuiteBinding, build_report, now_utc, suite_digest
+from .interfaces.proxy import InterfaceProxy
+from .options import RunOptions, minimum_examples
+from .report import Implementation, Report, SuiteBinding, Thoroughness, build_report, now_utc, suite_digest
 from .results import TestResult, Verdict
 from .session import CertificationTarget, declared_identity
 from .suite import applies_if_predicates, requirement_ids
@@ -38,37 +46,107 @@ NOT_APPLICABLE = pytest.StashKey[str]()
 MAX_MESSAGE = 2000
 
 
+def canonical_id(nodeid: str, rootpath: Path, suite: Path) -> str:
+    """A test's id relative to its suite folder (``test_coding.py::test_x[I5]``), whatever the
+    rootdir, the working directory or the way pytest was started."""
+    path, sep, rest = nodeid.partition("::")
+    try:
+        rel = (rootpath / path).resolve().relative_to(suite.resolve()).as_posix()
+    except ValueError:
+        rel = path
+    return rel + sep + rest
+
+
+def report_of_run(
+    target: CertificationTarget,
+    options: RunOptions,
+    results: Sequence[TestResult],
+    *,
+    started: str,
+    declared: ProductIdentity | None,
+    workers: int,
+    selected: int | None = None,
+    complete: bool = True,
+    shared_process: bool = True,
+) -> Report:
+    """The (unsigned) report of a run from its test results."""
+    identity = target.identity(declared)
+    return build_report(
+        target.loaded,
+        target.ics,
+        results,
+        Implementation(**identity.model_dump(), factory=target.factory_ref, shared_process=shared_process),
+        SuiteBinding(path=f"suites/{target.suite.name}", origin=target.suite_origin, digest=suite_digest(target.suite)),
+        started=started,
+        thoroughness=Thoroughness(
+            examples=options.examples,
+            minimum_examples=minimum_examples(target.loaded.spec),
+            derandomized=True,
+            timeout=options.timeout,
+        ),
+        workers=workers,
+        complete=complete,
+        selected=selected,
+    )
+
+
+class EventStream:
+    """JSON lines to the parent process of a certification (one event per line)."""
+
+    def __init__(self, fd: int) -> None:
+        os.set_inheritable(fd, False)  # a product's own child processes do not get the channel
+        self._out: IO[str] = os.fdopen(fd, "w", encoding="utf-8", errors="replace", buffering=1)
+
+    def send(self, event: str, **data: Any) -> None:
+        try:
+            self._out.write(json.dumps({"event": event, **data}, ensure_ascii=True) + "\n")
+            self._out.flush()
+        except (OSError, ValueError):  # the parent went away: nothing left to tell
+            pass
+
+
 class CertificationSession:
     """Per-run plugin state."""
 
-    def __init__(self, config: pytest.Config, target: CertificationTarget, options: RunOptions) -> None:
+    def __init__(
+        self, config: pytest.Config, target: CertificationTarget, options: RunOptions, events_fd: int | None = None
+    ) -> None:
         self.config = config
         self.target = target
         self.options = options
         self.started = now_utc()
         self.is_worker = hasattr(config, "workerinput")
+        self.events = EventStream(events_fd) if events_fd is not None and not self.is_worker else None
         self.product: Any = None
         self.product_error: str | None = None
         self.declared: ProductIdentity | None = None
+        self.recursion_limit = sys.getrecursionlimit()
         self.phases: dict[str, list[tuple[str, Verdict, str]]] = {}
         self.durations: dict[str, float] = {}
         self.reqs: dict[str, tuple[str, ...]] = {}
+        self.results: dict[str, TestResult] = {}
         self.report: Report | None = None
         self.written: list[Path] = []
+
+    def test_id(self, nodeid: str) -> str:
+        return canonical_id(nodeid, self.config.rootpath, self.target.suite)
 
     # -- the product -------------------------------------------------------------------------
     def _create_product(self) -> Any:
         try:
-            product = self.target.create_product()
+            with time_limit(self.options.timeout, "creating the product"):
+                product = self.target.create_product()
         except Exception as exc:  # noqa: BLE001 - a failing factory is an error verdict per test
             self.product_error = f"the product's factory failed: {type(exc).__name__}: {exc}"[:MAX_MESSAGE]
             return None
         check_product(product, self.target.loaded.spec, self.target.ics.classes)
         self.declared = declared_identity(product)
-        return product
+        if self.declared is not None and self.events is not None:
+            self.events.send("product", identity=self.declared.model_dump())
+        return InterfaceProxy(product, self.target.loaded.spec)
 
     def get_product(self) -> Any:
-        """The product under test, created once per process."""
+        """The product under test behind its interface, created once per process."""
         if self.product is None and self.product_error is None:
             self.product = self._create_product()
         if self.product_error is not None:
@@ -85,6 +163,8 @@ class CertificationSession:
         try:
             product = self._create_product()
         except InterfaceError as exc:
+            if self.events is not None:
+                self.events.send("refused", message=str(exc), kind=type(exc).__name__)
             self.config.hook.pytest_orbitcert_refused(config=self.config, error=exc)
             raise pytest.UsageError(f"orbitcert: {exc}") from None
         if not self.config.pluginmanager.has_plugin("dsession"):
@@ -121,8 +201,13 @@ class CertificationSession:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
-        with time_limit(self.options.timeout, "test"):
-            return (yield)
+        try:
+            with time_limit(self.options.timeout, "test"):
+                return (yield)
+        finally:
+            # A product may not leave the process changed for the tests after it.
+            if sys.getrecursionlimit() != self.recursion_limit:
+                sys.setrecursionlimit(self.recursion_limit)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
@@ -131,7 +216,7 @@ class CertificationSession:
         if report.skipped:
             message = _skip_reason(report)
         elif report.failed and excinfo is not None and not excinfo.errisinstance(AssertionError):
-            message = str(excinfo.value)
+            message = _safe_str(excinfo.value)
         else:
             message = _failure_message(report)
         na = item.stash.get(NOT_APPLICABLE, None) if report.when == "setup" and report.skipped else None
@@ -155,6 +240,10 @@ class CertificationSession:
         return report
 
     # -- results (controller) ----------------------------------------------------------------
+    def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
+        if self.events is not None:
+            self.events.send("start", test=self.test_id(nodeid))
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         values = [v for name, v in report.user_properties if name == PROPERTY and isinstance(v, dict)]
         if values:
@@ -163,6 +252,8 @@ class CertificationSession:
             verdict, message = Verdict(value["verdict"]), str(value["message"])
             if value.get("product") and self.declared is None:
                 self.declared = ProductIdentity.model_validate(value["product"])
+                if self.events is not None:
+                    self.events.send("product", identity=self.declared.model_dump())
         elif report.failed:
             # A report orbitcert did not annotate: pytest-xdist's report of a crashed worker.
             verdict, message = Verdict.error, _failure_message(report) or "the test process crashed"
@@ -170,26 +261,31 @@ class CertificationSession:
             return
         self.phases.setdefault(report.nodeid, []).append((report.when or "", verdict, message))
         self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
+        if report.when == "teardown" or not values:
+            self._finish(report.nodeid)
 
-    def results(self) -> list[TestResult]:
-        """One result per test that reported."""
-        out = []
-        for nodeid, phases in self.phases.items():
-            verdict, message = combine_phases(phases)
-            out.append(
-                TestResult(
-                    nodeid=nodeid,
-                    requirements=list(self.reqs.get(nodeid, ())),
-                    verdict=verdict,
-                    duration=round(self.durations.get(nodeid, 0.0), 6),
-                    message=message,
-                )
-            )
-        return out
+    def _finish(self, nodeid: str) -> None:
+        verdict, message = combine_phases(self.phases[nodeid])
+        result = TestResult(
+            nodeid=self.test_id(nodeid),
+            requirements=list(self.reqs.get(nodeid, ())),
+            verdict=verdict,
+            duration=round(self.durations.get(nodeid, 0.0), 6),
+            message=message,
+        )
+        self.results[result.nodeid] = result
+        if self.events is not None:
+            self.events.send("result", result=result.model_dump(mode="json"))
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.is_worker:
+            return
+        for nodeid in self.phases:  # a test whose teardown never reported (its process died)
+            if self.test_id(nodeid) not in self.results:
+                self._finish(nodeid)
+        if self.events is not None:
+            self.events.send("finished", exitstatus=int(exitstatus))
             return
         if exitstatus in (
             pytest.ExitCode.INTERRUPTED,
@@ -200,18 +296,9 @@ class CertificationSession:
             return  # never leave a report that looks complete
         from .writers import write_reports  # jinja2 and cryptography: only once a report is due
 
-        target = self.target
-        identity = target.identity(self.declared)
-        report = build_report(
-            target.loaded,
-            target.ics,
-            self.results(),
-            Implementation(**identity.model_dump(), factory=target.factory_ref, shared_process=True),
-            SuiteBinding(
-                path=f"suites/{target.suite.name}", origin=target.suite_origin, digest=suite_digest(target.suite)
-            ),
-            started=self.started,
-            workers=_workers(self.config),
+        report = report_of_run(
+            self.target, self.options, list(self.results.values()),
+            started=self.started, declared=self.declared, workers=_workers(self.config),
         )
         try:
             self.report, self.written = write_reports(report, self.options.out, self.options.formats, self.options.sign_key)
@@ -235,8 +322,6 @@ def _forget_foreign_suite_modules(suite: Path) -> None:
     """Drop already-imported modules named like a suite file but loaded from elsewhere: pytest's
     importlib mode reuses a module found in ``sys.modules`` under the name it computes, and would
     then run that module's tests instead of the suite's."""
-    import sys
-
     stems = {p.stem for p in suite.rglob("*.py")}
     root = suite.resolve()
     for name, module in list(sys.modules.items()):
@@ -250,6 +335,14 @@ def _forget_foreign_suite_modules(suite: Path) -> None:
 def _workers(config: pytest.Config) -> int:
     n = getattr(config.option, "numprocesses", None)
     return n if isinstance(n, int) and n > 0 else 1
+
+
+def _safe_str(value: object) -> str:
+    """``str`` of a product's exception, which may itself raise."""
+    try:
+        return str(value)
+    except Exception:  # noqa: BLE001 - a product's __str__ may raise anything
+        return f"<{type(value).__name__} whose message cannot be shown>"
 
 
 def _skip_reason(report: pytest.TestReport) -> str:

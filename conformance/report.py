@@ -23,7 +23,7 @@ from orbitcert.specs.ics import Ics, ProductIdentity
 from orbitcert.specs.loader import LoadedSpec
 
 from .results import ClassResult, Decision, RequirementResult, TestResult, Verdict
-from .verdicts import decide_classes, overall_decision, roll_up_requirements
+from .verdicts import certification_blockers, decide_classes, overall_decision, roll_up_requirements
 
 __all__ = [
     "Environment",
@@ -33,6 +33,7 @@ __all__ = [
     "SpecBinding",
     "SuiteBinding",
     "Summary",
+    "Thoroughness",
     "build_report",
     "now_utc",
     "suite_digest",
@@ -63,8 +64,9 @@ class Implementation(ProductIdentity):
 
 class SuiteBinding(_M):
     path: str = Field(description="The suite's folder, relative to its catalog (e.g. suites/net-optical-isl).")
-    origin: Literal["bundled", "catalog"] = Field(
-        description="bundled: shipped with orbitcert; catalog: from the outside catalog holding the spec."
+    origin: Literal["bundled", "catalog", "override"] = Field(
+        description="bundled: shipped with orbitcert; catalog: from the outside catalog holding the spec; "
+        "override: another suite, asked for explicitly with --suite."
     )
     digest: str = Field(description="sha256 over the suite's files (names and contents).")
 
@@ -76,6 +78,15 @@ class Environment(_M):
     started: str
     finished: str
     workers: int = 1
+
+
+class Thoroughness(_M):
+    """How thoroughly the run tested: what a reader needs to judge a verdict of "pass"."""
+
+    examples: int = Field(description="Hypothesis examples per property test.")
+    minimum_examples: int = Field(description="Fewest examples a certifying run may use (harness or spec).")
+    derandomized: bool = Field(description="Property tests draw a fixed, reproducible sequence of examples.")
+    timeout: float = Field(description="Seconds a test may run before it gets an error verdict (0: no limit).")
 
 
 class Summary(_M):
@@ -91,13 +102,19 @@ class Signature(_M):
 
 
 class Report(_M):
-    format: Literal["orbitcert-report/1"] = "orbitcert-report/1"
+    format: Literal["orbitcert-report/2"] = "orbitcert-report/2"
     spec: SpecBinding
     implementation: Implementation
     ics: Ics
     suite: SuiteBinding
     environment: Environment
+    thoroughness: Thoroughness
+    complete: bool = Field(description="False when the run was interrupted: such a report never certifies.")
+    selected: int = Field(ge=0, description="Tests the suite selected; every one has a result below.")
     decision: Decision
+    blockers: list[str] = Field(
+        default_factory=list, description="Why the report cannot certify whatever the class decisions say."
+    )
     summary: Summary
     classes: list[ClassResult]
     requirements: list[RequirementResult]
@@ -149,14 +166,22 @@ def build_report(
     implementation: Implementation,
     suite: SuiteBinding,
     started: str,
+    thoroughness: Thoroughness,
     finished: str | None = None,
     workers: int = 1,
+    complete: bool = True,
+    selected: int | None = None,
 ) -> Report:
     """Roll the test results up and assemble the report (tests sorted by node id)."""
     spec = loaded.spec
     tests = sorted(tests, key=lambda t: t.nodeid)
     reqs = roll_up_requirements(spec, ics, tests)
     classes = decide_classes(spec, ics, reqs)
+    selected = len(tests) if selected is None else selected
+    blockers = certification_blockers(
+        complete=complete, selected=selected, tests=len(tests),
+        examples=thoroughness.examples, minimum_examples=thoroughness.minimum_examples,
+    )
     return Report(
         spec=SpecBinding(
             id=spec.id, version=spec.version, title=spec.title, status=spec.status.value, digest=loaded.digest
@@ -172,7 +197,11 @@ def build_report(
             finished=finished or now_utc(),
             workers=workers,
         ),
-        decision=overall_decision(classes),
+        thoroughness=thoroughness,
+        complete=complete,
+        selected=selected,
+        decision=overall_decision(classes, blockers),
+        blockers=blockers,
         summary=Summary(
             tests=_count([t.verdict.value for t in tests]),
             requirements=_count([r.verdict.value for r in reqs]),

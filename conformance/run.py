@@ -1,63 +1,97 @@
-"""Running a certification in process: :func:`run_certification` returns the run's own report.
+"""Running a certification: :func:`run_certification` supervises the suite in a child process and
+builds the report itself (docs/architecture.md "The flow of one certification").
 
-The CLI's ``certify`` is a thin layer over this function. The report comes from the run itself
-(through the ``pytest_orbitcert_report`` hook), never read back from the output folder, so an
-earlier run's files or a concurrent run can never pass for this one.
+The calling process is the trusted side. It
+
+1. collects the suite itself (``--collect-only``, no product), so it knows every test that must
+   get a result: a test that never reports is an ``error``, never silently missing;
+2. starts pytest with the orbitcert plugin in a child process (its own session, so a terminal's
+   Ctrl-C reaches only this process) and reads each test's result from a private pipe; the child
+   never writes the report and never sees the signing key;
+3. watches every test against its time limit: a test still running ``GRACE`` seconds past the
+   limit (a hang in C code, a product that disables the timer) gets an ``error`` verdict, the
+   child is killed, and a new child runs the tests that have no result yet; so does a test
+   whose process died under it (``os._exit``, a segfault);
+4. keeps the child's console output bounded (head and tail), and ends a child that does not exit
+   after its last result (a product's stray thread);
+5. on SIGINT or SIGTERM stops the child within seconds and writes a report marked incomplete;
+6. builds, signs and writes the report from what it received, under a lock on the output folder
+   (two runs cannot write one folder), and returns it in memory.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
+import fcntl
+import json
 import os
+import queue
+import signal
+import subprocess
 import sys
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-import pytest
+from pydantic import ValidationError
 
-from orbitcert.specs.errors import OrbitcertError, RunIncompleteError
-
+from orbitcert.specs.errors import (
+    ImplementationError,
+    InterfaceError,
+    OptionError,
+    OrbitcertError,
+    RunIncompleteError,
+)
 from orbitcert.specs.fsutil import atomic_write
+from orbitcert.specs.ics import ProductIdentity
+
 from .options import RunOptions
-from .report import Report
+from .recorder import canonical_id, report_of_run
+from .report import Report, now_utc
+from .results import TestResult, Verdict
 from .session import CertificationTarget
 
 __all__ = ["CertificationRun", "pytest_args", "run_certification"]
 
+#: Seconds past a test's limit before the supervisor stops the child (the child's own timer
+#: gets the first chance, with a precise message).
+GRACE = 5.0
+#: Seconds a child may take to start and create the product, on top of the per-test limit.
+STARTUP = 60.0
+#: Seconds a child may linger after its last event before it is killed.
+LINGER = 5.0
+#: New children started after a crash or a kill before the remaining tests are given up.
+MAX_RESTARTS = 25
+#: Bytes of the child's console output kept from its start and from its end.
+LOG_HEAD, LOG_TAIL = 64 * 1024, 192 * 1024
+#: Longest event line accepted from the child.
+MAX_EVENT = 1024 * 1024
+
+Progress = Callable[[str, Any], None]
+
 
 @dataclass
 class CertificationRun:
-    """The outcome of one run: its report, the files written and pytest's console output."""
+    """The outcome of one run: its report, the files written and the child's console output."""
 
     report: Report
     paths: list[Path] = field(default_factory=list)
     log: str = ""
-    exit_code: int = 0
 
-
-class _Receiver:
-    """Receives the report (or the refusal) of the run from the plugin's hooks."""
-
-    def __init__(self) -> None:
-        self.report: Report | None = None
-        self.paths: list[Path] = []
-        self.refusal: OrbitcertError | None = None
-
-    def pytest_orbitcert_report(self, config: pytest.Config, report: Report, paths: list[Path]) -> None:
-        self.report, self.paths = report, list(paths)
-
-    def pytest_orbitcert_refused(self, config: pytest.Config, error: OrbitcertError) -> None:
-        self.refusal = error
+    @property
+    def complete(self) -> bool:
+        return self.report.complete
 
 
 def pytest_args(target: CertificationTarget, options: RunOptions) -> list[str]:
-    """The pytest command line that certifies ``target`` with ``options``."""
+    """The pytest options that certify ``target`` with ``options`` (paths not included)."""
     args = [
-        str(target.suite),
         "-p", "no:cacheprovider",
+        "-p", "no:logging",  # a product's log records are not kept in memory
+        "-s",  # a product's output goes to the bounded console log, never into memory
         "--import-mode=importlib",
         # Suite modules are named <spec-id>.test_x (a name no importable module has), so a
         # module of the same file name elsewhere in the process is never taken for the suite's.
@@ -74,46 +108,331 @@ def pytest_args(target: CertificationTarget, options: RunOptions) -> list[str]:
         args += ["--orbitcert-ics", str(target.ics_path)]
     for c in options.catalogs:
         args += ["--orbitcert-catalog", str(c)]
-    if options.sign_key is not None:
-        args += ["--orbitcert-sign-key", str(options.sign_key)]
+    if target.suite_origin == "override":
+        args += ["--orbitcert-suite", str(target.suite)]
     if options.workers > 0:
         args += ["-n", str(options.workers)]
     return args
 
 
-def importable_from_cwd() -> None:
-    """Make modules in the working directory importable as ``--impl`` factories, here and in
-    pytest-xdist workers (as ``python -m`` does)."""
-    cwd = os.getcwd()
-    if cwd not in sys.path:
-        sys.path.insert(0, cwd)
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (cwd, os.environ.get("PYTHONPATH", "")) if p)
+def selected_tests(target: CertificationTarget, options: RunOptions) -> dict[str, list[str]]:
+    """Every test the suite selects, by its id relative to the suite folder, with the
+    requirements it names (collected here, without a product)."""
+    from .traceability import collect_suite
+
+    collected = collect_suite(target.loaded, target.suite, [str(c) for c in options.catalogs])
+    if collected.errors:
+        raise RunIncompleteError(f"the suite of {target.loaded.spec.ref} does not collect: {collected.errors[0]}")
+    return {
+        canonical_id(nodeid, target.suite.parent, target.suite): list(requirements)
+        for nodeid, requirements in collected.tests.items()
+    }
+
+
+@contextlib.contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    """Hold the output folder for one run: a second run writing there is refused, not mixed in."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out / ".orbitcert.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise OptionError(f"cannot use the output folder: {exc.strerror or exc}", path=out) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise OptionError(
+                "another certification run is writing to this folder; give each run its own --out", path=out
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+class _BoundedLog:
+    """Keeps the head and the tail of a stream, counting what was dropped in between."""
+
+    def __init__(self) -> None:
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.dropped = 0
+
+    def feed(self, chunk: bytes) -> None:
+        room = LOG_HEAD - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        self.tail += chunk
+        if len(self.tail) > LOG_TAIL:
+            cut = len(self.tail) - LOG_TAIL
+            self.dropped += cut
+            del self.tail[:cut]
+
+    def text(self) -> str:
+        middle = f"\n[... {self.dropped} bytes of output not kept ...]\n" if self.dropped else ""
+        return (bytes(self.head).decode("utf-8", "replace") + middle + bytes(self.tail).decode("utf-8", "replace"))
+
+
+def _drain(stream: IO[bytes], log: _BoundedLog) -> None:
+    while chunk := stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536):
+        log.feed(chunk)
+
+
+def _read_events(fd: int, out: queue.Queue[dict[str, Any] | None]) -> None:
+    with os.fdopen(fd, "rb", buffering=0) as raw:
+        buffer = b""
+        while chunk := raw.read(65536):
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                with contextlib.suppress(ValueError):
+                    event = json.loads(line)
+                    if isinstance(event, dict):
+                        out.put(event)
+            if len(buffer) > MAX_EVENT:
+                buffer = b""  # not an event of ours: drop it
+    out.put(None)
+
+
+class _Child:
+    """One pytest process running some of the suite's tests."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: _BoundedLog) -> None:
+        read_fd, write_fd = os.pipe()
+        self.events: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "pytest", *args, "--orbitcert-events-fd", str(write_fd)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=(write_fd,),
+            env=env,
+            start_new_session=True,
+        )
+        os.close(write_fd)
+        self.started = time.monotonic()
+        self.last_event = self.started
+        self.finished = False
+        self.events_closed = False
+        assert self.proc.stdout is not None
+        self._threads = [
+            threading.Thread(target=_drain, args=(self.proc.stdout, log), daemon=True),
+            threading.Thread(target=_read_events, args=(read_fd, self.events), daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+
+    def kill(self) -> None:
+        """Stop the child and everything it started (its process group)."""
+        for sig, wait in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
+            if self.proc.poll() is not None:
+                break
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, sig)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(wait)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)  # stray grandchildren
+        self.join()
+
+    def join(self) -> None:
+        for t in self._threads:
+            t.join(timeout=5)
+
+    def exit_description(self) -> str:
+        code = self.proc.returncode
+        if code is None:
+            return "still running"
+        return f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+
+
+class _Supervisor:
+    """Runs the selected tests in children until each has a result (or the run is interrupted)."""
+
+    def __init__(
+        self, target: CertificationTarget, options: RunOptions, selected: dict[str, list[str]], progress: Progress | None
+    ) -> None:
+        self.target, self.options, self.selected = target, options, selected
+        self.progress = progress or (lambda event, data: None)
+        self.results: dict[str, TestResult] = {}
+        self.declared: ProductIdentity | None = None
+        self.refused: dict[str, Any] | None = None
+        self.interrupted: int | None = None
+        self.log = _BoundedLog()
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        paths = [os.getcwd(), *env.get("PYTHONPATH", "").split(os.pathsep), *(p for p in sys.path if p and os.path.isdir(p))]
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in paths if p))
+        return env
+
+    def _args(self, remaining: Sequence[str]) -> list[str]:
+        suite = self.target.suite
+        return [*pytest_args(self.target, self.options), *(str(suite / test) for test in remaining)]
+
+    def _error(self, test: str, message: str) -> None:
+        if test not in self.results:
+            self.results[test] = TestResult(
+                nodeid=test, requirements=self.selected[test], verdict=Verdict.error, message=message
+            )
+            self.progress("result", self.results[test])
+
+    def run(self) -> None:
+        restarts = 0
+        remaining = list(self.selected)
+        while remaining and self.interrupted is None:
+            cause = self._run_child(remaining)
+            remaining = [t for t in self.selected if t not in self.results]
+            if not remaining or self.refused is not None or self.interrupted is not None:
+                break
+            if cause == "startup" or restarts >= MAX_RESTARTS:
+                why = (
+                    "the product did not start within its time limit" if cause == "startup"
+                    else f"not run: the product ended or hung the test process {restarts + 1} times"
+                )
+                for test in remaining:
+                    self._error(test, why)
+                break
+            restarts += 1
+
+    def _run_child(self, remaining: list[str]) -> str:
+        """Run ``remaining`` in one child; returns why it ended: finished, crashed, killed, startup."""
+        child = _Child(self._args(remaining), self._env(), self.log)
+        running: dict[str, float] = {}
+        limit = self.options.timeout
+        try:
+            while True:
+                try:
+                    event = child.events.get(timeout=0.2)
+                except queue.Empty:
+                    event = {}
+                if event is None:
+                    child.events_closed = True
+                elif event:
+                    child.last_event = time.monotonic()
+                    self._handle(event, running, child)
+                if self.interrupted is not None or self.refused is not None:
+                    child.kill()
+                    return "killed"
+                now = time.monotonic()
+                if limit > 0:
+                    overdue = [t for t, t0 in running.items() if now - t0 > limit + GRACE]
+                    if overdue:
+                        child.kill()
+                        for test in overdue:
+                            self._error(
+                                test,
+                                f"TestTimeout: the test did not end within its {limit:g} s limit (the product did not "
+                                "return and ignored the harness's timer); its process was stopped",
+                            )
+                        return "killed"
+                    if not running and not child.finished and not self._started_any(child) and (
+                        now - child.started > STARTUP + limit
+                    ):
+                        child.kill()
+                        return "startup"
+                if child.finished and now - child.last_event > LINGER:
+                    child.kill()  # a stray thread keeps it alive: the run is over
+                    return "finished"
+                if child.events_closed and child.proc.poll() is not None:
+                    child.join()
+                    if child.finished:
+                        return "finished"
+                    why = f"the test process ended while the test was running ({child.exit_description()})"
+                    for test in running:
+                        self._error(test, why)
+                    return "crashed"
+        finally:
+            if child.proc.poll() is None:
+                child.kill()
+
+    def _started_any(self, child: _Child) -> bool:
+        return child.last_event > child.started
+
+    def _handle(self, event: dict[str, Any], running: dict[str, float], child: _Child) -> None:
+        kind = event.get("event")
+        if kind == "start" and isinstance(event.get("test"), str):
+            running[event["test"]] = time.monotonic()
+        elif kind == "result":
+            try:
+                result = TestResult.model_validate(event.get("result"))
+            except ValidationError:
+                return
+            running.pop(result.nodeid, None)
+            if result.nodeid in self.selected and result.nodeid not in self.results:
+                # The requirements a test verifies are those collected here, whatever the child says.
+                result.requirements = self.selected[result.nodeid]
+                self.results[result.nodeid] = result
+                self.progress("result", result)
+        elif kind == "product" and self.declared is None:
+            with contextlib.suppress(ValidationError):
+                self.declared = ProductIdentity.model_validate(event.get("identity"))
+        elif kind == "refused":
+            self.refused = event
+        elif kind == "finished":
+            child.finished = True
+
+
+@contextlib.contextmanager
+def _interruptible(supervisor: _Supervisor) -> Iterator[None]:
+    """SIGINT and SIGTERM end the run cleanly (main thread only; elsewhere they are left alone)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        supervisor.interrupted = signum
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run_certification(
-    target: CertificationTarget, options: RunOptions, plugins: Sequence[Any] = ()
+    target: CertificationTarget, options: RunOptions, progress: Progress | None = None
 ) -> CertificationRun:
-    """Run the suite of ``target`` under pytest and return the run's report.
+    """Certify ``target`` with ``options`` and return the run's own report (see the module doc).
 
-    ``plugins`` are extra pytest plugin objects (e.g. a progress display). Raises
-    :class:`~orbitcert.specs.errors.InterfaceError` when the product lacks an operation (no test
-    ran) and :class:`~orbitcert.specs.errors.RunIncompleteError` when the run ended without a
-    report. pytest's console output is returned as ``log`` and written beside the report as
-    ``<spec-id>-<version>.log``, never printed.
+    ``progress(event, data)`` is told ``("selected", count)`` once and ``("result", TestResult)``
+    per test. Raises :class:`~orbitcert.specs.errors.InterfaceError` or
+    :class:`~orbitcert.specs.errors.ImplementationError` when the product cannot be used (no test
+    ran, no report). An interrupted run returns a report marked incomplete (``run.complete`` is
+    False), which never certifies.
     """
-    receiver = _Receiver()
-    log = io.StringIO()
-    spec = target.loaded.spec
-    try:
-        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-            code = pytest.main(pytest_args(target, options), plugins=[receiver, *plugins])
-    finally:
-        atomic_write(options.out / f"{spec.id}-{spec.version}.log", log.getvalue())
-    if receiver.refusal is not None:
-        raise receiver.refusal
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or receiver.report is None:
-        tail = " ".join(log.getvalue().split())[-600:]
-        raise RunIncompleteError(
-            f"the conformance run of {target.loaded.spec.ref} did not complete (pytest exit {int(code)}): {tail}"
+    started = now_utc()
+    with output_lock(options.out):
+        selected = selected_tests(target, options)
+        if not selected:
+            raise RunIncompleteError(f"the suite of {target.loaded.spec.ref} selects no test")
+        progress and progress("selected", len(selected))
+        supervisor = _Supervisor(target, options, selected, progress)
+        with _interruptible(supervisor):
+            supervisor.run()
+        log = supervisor.log.text()
+        spec = target.loaded.spec
+        atomic_write(options.out / f"{spec.id}-{spec.version}.log", log)
+        if supervisor.refused is not None:
+            message = str(supervisor.refused.get("message", "the product was refused"))
+            message = message.removeprefix("orbitcert: ")
+            kind = supervisor.refused.get("kind")
+            error_cls: type[OrbitcertError] = InterfaceError if kind == "InterfaceError" else ImplementationError
+            raise error_cls(message)
+        complete = supervisor.interrupted is None
+        results = [supervisor.results[t] for t in selected if t in supervisor.results]
+        if complete:  # every selected test has a result; a missing one is an error
+            results += [
+                TestResult(nodeid=t, requirements=reqs, verdict=Verdict.error, message="the test never reported a result")
+                for t, reqs in selected.items() if t not in supervisor.results
+            ]
+        report = report_of_run(
+            target, options, results,
+            started=started, declared=supervisor.declared, workers=max(1, options.workers),
+            selected=len(selected), complete=complete, shared_process=True,
         )
-    return CertificationRun(receiver.report, receiver.paths, log.getvalue(), int(code))
+        from .writers import write_reports
+
+        signed, paths = write_reports(report, options.out, options.formats, options.sign_key)
+    return CertificationRun(signed, paths, log)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -20,17 +22,30 @@ from orbitcert.specs.errors import ImplementationError, SuiteError
 from orbitcert.specs.ics import Ics, ProductIdentity, full_ics, load_ics
 from orbitcert.specs.loader import SUITES_FOLDER, Catalog, LoadedSpec, bundled_catalog_dir
 
-__all__ = ["SUITES_DIR", "CertificationTarget", "declared_identity", "resolve_factory", "suite_dir"]
+__all__ = [
+    "SUITES_DIR",
+    "CertificationTarget",
+    "declared_identity",
+    "importable_from_cwd",
+    "resolve_factory",
+    "suite_dir",
+]
 
 SUITES_DIR = Path(__file__).parent / "suites"
-SuiteOrigin = Literal["bundled", "catalog"]
+SuiteOrigin = Literal["bundled", "catalog", "override"]
+
+
+def check_factory_ref(ref: str) -> tuple[str, str]:
+    """``(module, attribute)`` of ``package.module:factory``; nothing is imported."""
+    module_name, sep, attr = ref.partition(":")
+    if not sep or not module_name or not attr:
+        raise ImplementationError(f"malformed implementation reference {ref!r}; expected package.module:factory")
+    return module_name, attr
 
 
 def resolve_factory(ref: str) -> Callable[..., Any]:
     """Import ``package.module:factory`` and return the callable."""
-    module_name, sep, attr = ref.partition(":")
-    if not sep or not module_name or not attr:
-        raise ImplementationError(f"malformed implementation reference {ref!r}; expected package.module:factory")
+    module_name, attr = check_factory_ref(ref)
     try:
         module = importlib.import_module(module_name)
     except BaseException as exc:  # noqa: BLE001 - any import failure (even SystemExit) is the user's input problem
@@ -70,6 +85,17 @@ def suite_dir(loaded: LoadedSpec) -> tuple[Path, SuiteOrigin]:
     raise SuiteError(f"no conformance suite for spec {spec_id!r} (looked in {root / SUITES_FOLDER} and the bundled suites)")
 
 
+def importable_from_cwd() -> None:
+    """Make modules in the working directory importable as ``--impl`` factories, here and in the
+    processes a run starts (as ``python -m`` does)."""
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    parts = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if cwd not in parts:
+        os.environ["PYTHONPATH"] = os.pathsep.join([cwd, *parts])
+
+
 def declared_identity(product: Any) -> ProductIdentity | None:
     """What a product object says it is (``name``, ``version``, ``supplier`` attributes), or None.
     A product whose attributes raise or are not text declares nothing."""
@@ -94,10 +120,10 @@ class CertificationTarget:
     ics: Ics
     ics_path: Path | None
     factory_ref: str
-    factory: Callable[..., Any]
     suite: Path
     suite_origin: SuiteOrigin
     is_reference: bool
+    _factory: Callable[..., Any] | None = None
 
     @classmethod
     def resolve(
@@ -107,8 +133,12 @@ class CertificationTarget:
         ics_path: str | Path | None = None,
         catalogs: Sequence[str | Path] = (),
         catalog: Catalog | None = None,
+        suite: str | Path | None = None,
     ) -> CertificationTarget:
-        """Load the spec, the ICS (the reference's own when no product is given) and the factory."""
+        """Load the spec and the ICS (the reference's own when no product is given) and check the
+        factory reference; the factory's module is imported only by :meth:`load_factory`, in
+        the process that runs the product. ``suite`` replaces the spec's own suite; the report
+        then says so (origin ``override``)."""
         loaded = (catalog or Catalog.discover(catalogs)).load(spec_ref)
         spec = loaded.spec
         is_reference = impl is None
@@ -119,15 +149,28 @@ class CertificationTarget:
             if ics_path is None:
                 ics_path = Path(str(resources.files("orbitcert.reference_impl") / ics_resource))
         ics = load_ics(ics_path, spec) if ics_path is not None else full_ics(spec)
-        factory = resolve_factory(impl)
-        suite, origin = suite_dir(loaded)
-        return cls(loaded, ics, Path(ics_path) if ics_path else None, impl, factory, suite, origin, is_reference)
+        check_factory_ref(impl)
+        origin: SuiteOrigin
+        if suite is not None:
+            folder, origin = Path(suite), "override"
+            if not folder.is_dir() or not any(folder.glob("test_*.py")):
+                raise SuiteError("not a suite folder (no test_*.py files)", path=folder)
+        else:
+            folder, origin = suite_dir(loaded)
+        return cls(loaded, ics, Path(ics_path) if ics_path else None, impl, folder, origin, is_reference)
+
+    def load_factory(self) -> Callable[..., Any]:
+        """Import the product's factory (once)."""
+        if self._factory is None:
+            self._factory = resolve_factory(self.factory_ref)
+        return self._factory
 
     def create_product(self) -> Any:
         """Call the factory; a factory with a ``spec`` parameter gets the spec under test."""
-        if _takes_spec(self.factory):
-            return self.factory(spec=self.loaded.spec)
-        return self.factory()
+        factory = self.load_factory()
+        if _takes_spec(factory):
+            return factory(spec=self.loaded.spec)
+        return factory()
 
     def identity(self, declared: ProductIdentity | None = None) -> ProductIdentity:
         """The ICS ``product`` block, else what the product object declares, else the factory."""

@@ -31,6 +31,7 @@ from .results import ClassResult, Decision, RequirementResult, TestResult, Verdi
 __all__ = [
     "Inconclusive",
     "PhaseOutcome",
+    "certification_blockers",
     "combine_phases",
     "exclusion_reason",
     "decide_classes",
@@ -236,9 +237,23 @@ def decide_classes(spec: Spec, ics: Ics, requirements: Sequence[RequirementResul
     return [decide(c.id) for c in spec.classes]
 
 
-def overall_decision(classes: Sequence[ClassResult]) -> Decision:
-    """Certified when at least one class is claimed and every claimed class is certified."""
+def certification_blockers(*, complete: bool, selected: int, tests: int, examples: int, minimum_examples: int) -> list[str]:
+    """Why a report cannot certify, whatever its classes say: an interrupted run, tests without a
+    result, or property tests run with fewer examples than a certification needs."""
+    blockers = []
+    if not complete:
+        blockers.append("the run was interrupted: the report is incomplete")
+    if tests != selected:
+        blockers.append(f"{selected} test(s) selected but {tests} result(s) recorded")
+    if examples < minimum_examples:
+        blockers.append(f"{examples} hypothesis example(s) per property test; a certification needs at least {minimum_examples}")
+    return blockers
+
+
+def overall_decision(classes: Sequence[ClassResult], blockers: Sequence[str] = ()) -> Decision:
+    """Certified when nothing blocks certification, at least one class is claimed and every
+    claimed class is certified."""
     claimed = [c for c in classes if c.claimed]
-    if claimed and all(c.decision is Decision.certified for c in claimed):
+    if not blockers and claimed and all(c.decision is Decision.certified for c in claimed):
         return Decision.certified
     return Decision.not_certified

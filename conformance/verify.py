@@ -19,7 +19,7 @@ from orbitcert.specs.errors import OrbitcertError, SignatureError
 from .report import Report
 from .schemas import load_schema
 from .signing import load_public_key, verify_signature
-from .verdicts import decide_classes, overall_decision, roll_up_requirements
+from .verdicts import certification_blockers, decide_classes, overall_decision, roll_up_requirements
 from .writers import read_report_data, report_from_data
 
 
@@ -62,8 +62,17 @@ def verify_report(
     for c, rc in zip(classes, report.classes, strict=False):
         if c.id != rc.id or c.decision is not rc.decision:
             problems.append(f"class {rc.id}: report says {rc.decision.value}, verdicts give {c.decision.value}")
-    if overall_decision(classes) is not report.decision:
-        problems.append(f"decision: report says {report.decision.value}, classes give {overall_decision(classes).value}")
-    if not any(p.startswith(("requirement", "class", "decision")) for p in problems):
+    blockers = certification_blockers(
+        complete=report.complete, selected=report.selected, tests=len(report.tests),
+        examples=report.thoroughness.examples, minimum_examples=report.thoroughness.minimum_examples,
+    )
+    if blockers != report.blockers:
+        problems.append(f"blockers: report says {report.blockers}, the run's record gives {blockers}")
+    decision = overall_decision(classes, blockers)
+    if decision is not report.decision:
+        problems.append(f"decision: report says {report.decision.value}, classes give {decision.value}")
+    if not report.complete:
+        problems.append("the run was interrupted: an incomplete report is never a certification")
+    if not any(p.startswith(("requirement", "class", "decision", "blockers", "the run")) for p in problems):
         notes.append("verdicts, class decisions and decision follow from the test outcomes")
     return problems, notes

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -41,9 +42,17 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_second() -> None:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel built from a private copy of the source tree: two workers building from one tree
+    race on its build/ and egg-info folders."""
     out = tmp_path_factory.mktemp("wheel")
+    source = tmp_path_factory.mktemp("source") / "orbitcert"
+    shutil.copytree(
+        ROOT, source,
+        ignore=shutil.ignore_patterns(".git", ".venv", "build", "dist", "site", "reports", "*.egg-info", "__pycache__",
+                                      ".hypothesis", ".pytest_cache", ".mypy_cache"),
+    )
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
         check=True, capture_output=True, timeout=600,
     )
     (whl,) = out.glob("orbitcert-*.whl")
@@ -91,7 +100,7 @@ def test_installed_wheel_certifies_from_anywhere(wheel: Path, tmp_path: Path) ->
     where = subprocess.run([py, "-c", "import orbitcert.specs, sys; print(orbitcert.specs.__file__)"],
                            cwd=work, capture_output=True, text=True, env=env)
     assert str(venv) in where.stdout, "the wheel, not the source tree, must be imported"
-    proc = subprocess.run([venv / "bin" / "orbitcert", "certify", "--examples", "5", "--format", "json,html"],
+    proc = subprocess.run([venv / "bin" / "orbitcert", "certify", "--examples", "25", "--format", "json,html"],
                           cwd=work, capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (work / "reports" / "net-optical-isl-1.0.0.json").exists()

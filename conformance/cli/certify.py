@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated, Any, Optional
 
 import typer
@@ -21,28 +22,23 @@ reference implementation is the product. Reports land in --out as SPEC-VERSION.j
 .html, .junit.xml and .md, with the run's .log.
 
 Exit codes: 0 every claimed class certified; 1 not certified; 2 bad input (unknown spec,
-unimportable factory, invalid ICS, a product lacking an operation, a run that did not complete).
+unimportable factory, invalid ICS, a product lacking an operation); 3 interrupted (the report
+written is marked incomplete and never certifies).
 
 Example: orbitcert certify --spec net-optical-isl@1.0.0 --impl acme_adapter:create --ics ics.yaml -n 2
 """
 
 
-class _Progress:
-    """pytest plugin feeding a rich progress bar (works in the xdist controller too)."""
+def _progress_bar(progress: Progress, task: Any) -> Callable[[str, Any], None]:
+    """Feeds a rich progress bar from the run's events."""
 
-    def __init__(self, progress: Progress, task: Any) -> None:
-        self.progress, self.task = progress, task
+    def update(event: str, data: Any) -> None:
+        if event == "selected":
+            progress.update(task, total=data)
+        elif event == "result":
+            progress.advance(task)
 
-    def pytest_collection_finish(self, session: Any) -> None:
-        if session.items:
-            self.progress.update(self.task, total=len(session.items))
-
-    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        self.progress.update(self.task, total=len(ids))
-
-    def pytest_runtest_logreport(self, report: Any) -> None:
-        if report.when == "teardown":
-            self.progress.advance(self.task)
+    return update
 
 
 def default_refs(cat: Catalog) -> list[str]:
@@ -76,10 +72,14 @@ def certify(
         float, typer.Option("--timeout", metavar="SECONDS", help="Seconds per test before an error verdict (0 = none).")
     ] = 300.0,
     catalog_dirs: CatalogOpt = None,
+    suite: Annotated[
+        Optional[Path],
+        typer.Option("--suite", metavar="DIR", help="Run this suite instead of the spec's own (the report says so)."),
+    ] = None,
 ) -> None:
     from ..options import RunOptions
-    from ..run import importable_from_cwd, run_certification
-    from ..session import CertificationTarget
+    from ..run import run_certification
+    from ..session import CertificationTarget, importable_from_cwd
     from ..signing import load_private_key
 
     options = RunOptions.create(
@@ -93,7 +93,9 @@ def certify(
         raise OptionError("no spec to certify: give --spec ID@VERSION", field="spec")
     if len(refs) > 1 and ics is not None:
         raise OptionError("--ics applies to one spec: give exactly one --spec with it", field="ics")
-    targets = [CertificationTarget.resolve(r, impl=impl, ics_path=ics, catalog=cat) for r in refs]
+    if len(refs) > 1 and suite is not None:
+        raise OptionError("--suite applies to one spec: give exactly one --spec with it", field="suite")
+    targets = [CertificationTarget.resolve(r, impl=impl, ics_path=ics, catalog=cat, suite=suite) for r in refs]
     if sign_key is not None:
         load_private_key(sign_key)
     reports = []
@@ -105,10 +107,12 @@ def certify(
         ) as progress:
             task = progress.add_task(ref, total=None)
             try:
-                run = run_certification(target, options, plugins=[_Progress(progress, task)])
+                run = run_certification(target, options, _progress_bar(progress, task))
             finally:
                 progress.stop()
         reports.append(run.report)
+        if not run.complete:
+            break
     table = Table("spec", "class", "decision", "pass", "fail", "n/a", "advisories", title="Certification")
     for r in reports:
         for cls in r.classes:
@@ -123,7 +127,12 @@ def certify(
         failing = [q.id for q in r.not_passed()]
         if failing:
             say(f"{ref}: requirements not passed: {', '.join(failing)}")
+        for blocker in r.blockers:
+            say(f"{ref}: cannot certify: {blocker}")
         say(f"{ref}: {r.decision.value}; report {options.out / (r.spec.id + '-' + r.spec.version)}.html")
+    if not all(r.complete for r in reports):
+        say("interrupted: the report written is marked incomplete")
+        raise typer.Exit(3)
     raise typer.Exit(0 if all(r.decision.value == "certified" for r in reports) else 1)
 
 

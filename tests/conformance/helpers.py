@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from orbitcert.conformance.report import Implementation, Report, SuiteBinding, build_report
+from orbitcert.conformance.report import Implementation, Report, SuiteBinding, Thoroughness, build_report
 from orbitcert.conformance.results import TestResult, Verdict
 from orbitcert.specs.freeze import freeze_spec_file
 from orbitcert.specs.ics import full_ics
@@ -29,7 +29,7 @@ def new_optical_version(catalog: Path, version: str = "1.1.0", marker: str = "35
     return path
 
 
-def synthetic_report(verdicts: dict[str, Verdict] | None = None, version: str = "2.0") -> Report:
+def synthetic_report(verdicts: dict[str, Verdict] | None = None, version: str = "2.0", examples: int = 50) -> Report:
     """A report of net-optical-isl 1.0.0 whose tests pass except those named in ``verdicts``
     (test name -> verdict); one test per requirement, named after it."""
     loaded = load_ref("net-optical-isl@1.0.0")
@@ -51,4 +51,5 @@ def synthetic_report(verdicts: dict[str, Verdict] | None = None, version: str = 
         Implementation(name="acme-modem", version=version, factory="acme:create"),
         SuiteBinding(path="suites/net-optical-isl", origin="bundled", digest="sha256:" + "0" * 64),
         started="2026-11-25T00:00:00Z",
+        thoroughness=Thoroughness(examples=examples, minimum_examples=25, derandomized=True, timeout=300.0),
     )

@@ -29,7 +29,7 @@ def stale_product() -> ReferenceOpticalLink:
 
 
 def _certify(catalog: Path, out: Path, ref: str, impl: str | None = None) -> object:
-    options = RunOptions.create(out=out, examples=3, catalogs=[catalog], formats="json")
+    options = RunOptions.create(out=out, examples=25, catalogs=[catalog], formats="json")
     target = CertificationTarget.resolve(ref, impl=impl, catalogs=[catalog])
     return run_certification(target, options).report
 

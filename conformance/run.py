@@ -58,7 +58,7 @@ __all__ = ["CertificationRun", "pytest_args", "run_certification"]
 
 #: Seconds past a test's limit before the supervisor stops the child (the child's own timer
 #: gets the first chance, with a precise message).
-GRACE = 5.0
+GRACE = 3.0
 #: Seconds a child may take to start and create the product, on top of the per-test limit.
 STARTUP = 60.0
 #: Seconds a child may linger after its last event before it is killed.

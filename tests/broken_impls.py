@@ -7,6 +7,10 @@ run from that directory). Each wraps the reference and breaks one thing a real p
 from __future__ import annotations
 
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -135,3 +139,115 @@ class EncodeTakesNoArguments(ReferenceOpticalLink):
 
 def encode_takes_no_arguments() -> EncodeTakesNoArguments:
     return EncodeTakesNoArguments()
+
+
+# --- adversaries: products that misbehave towards the harness (run integrity) -----------------
+
+
+class InputEater(ReferenceOpticalLink):
+    """Empties the caller's list of frames and returns nothing: certified when the suite compared
+    with its own (emptied) list."""
+
+    name = "broken-input-eater"
+
+    def encode(self, frames: Any, interleave: int, randomize: bool = True) -> bytes:
+        if isinstance(frames, list):
+            frames.clear()
+        return b""
+
+
+class NoisyButCorrect(ReferenceOpticalLink):
+    """Correct results, but everything around them is hostile: it consumes its input list, floods
+    its output, lowers the recursion limit, leaves a non-daemon thread running and has a ``name``
+    that raises. None of it may cost it its certification or stall the run."""
+
+    version = "1.0.0"
+
+    def __init__(self) -> None:
+        super().__init__()
+        threading.Thread(target=time.sleep, args=(3600,), name="stray", daemon=False).start()
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        raise RuntimeError("no name for you")
+
+    def encode(self, frames: Any, interleave: int, randomize: bool = True) -> bytes:
+        own = [frames.pop(0) for _ in range(len(frames))] if isinstance(frames, list) else list(frames)
+        sys.stdout.write("x" * 2_000_000 + "\n")
+        sys.setrecursionlimit(200)
+        return super().encode(own, interleave, randomize)
+
+
+class EndsTheRun(ReferenceOpticalLink):
+    """Tries to end the run from three tests: KeyboardInterrupt, pytest.exit and os._exit(0)."""
+
+    name = "broken-ends-the-run"
+
+    def encode(self, frames: Any, interleave: int, randomize: bool = True) -> bytes:
+        if list(frames) == [b"\xff" * (223 * interleave)]:
+            if interleave == 2:
+                raise KeyboardInterrupt
+            if interleave == 3:
+                import pytest
+
+                pytest.exit("bye", returncode=0)
+            if interleave == 4:
+                os._exit(0)
+        return super().encode(frames, interleave, randomize)
+
+
+class Hangs(ReferenceOpticalLink):
+    """Hangs three ways: inside a hypothesis property test (I=2 decode of one CADU), swallowing
+    the harness's timeout (I=3 all-ones encode) and cancelling its timer (I=4 all-ones encode)."""
+
+    name = "broken-hangs"
+
+    def encode(self, frames: Any, interleave: int, randomize: bool = True) -> bytes:
+        if list(frames) == [b"\xff" * (223 * interleave)]:
+            if interleave == 3:
+                while True:
+                    try:
+                        time.sleep(60)
+                    except BaseException:  # noqa: BLE001 - on purpose
+                        pass
+            if interleave == 4:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                time.sleep(3600)
+        return super().encode(frames, interleave, randomize)
+
+    def decode(self, stream: bytes, frame_length: int, interleave: int, randomize: bool = True) -> list[dict[str, Any]]:
+        if interleave == 2 and len(stream) == 4 + 255 * 2:
+            time.sleep(3600)
+        return super().decode(stream, frame_length, interleave, randomize)
+
+
+def input_eater() -> InputEater:
+    return InputEater()
+
+
+def noisy_but_correct() -> NoisyButCorrect:
+    return NoisyButCorrect()
+
+
+def ends_the_run() -> EndsTheRun:
+    return EndsTheRun()
+
+
+def hangs() -> Hangs:
+    return Hangs()
+
+
+def factory_hangs() -> Any:
+    time.sleep(3600)
+
+
+class SlowProduct(ReferenceOpticalLink):
+    """Takes a second per call: a run long enough to interrupt."""
+
+    def encode(self, frames: Any, interleave: int, randomize: bool = True) -> bytes:
+        time.sleep(1)
+        return super().encode(frames, interleave, randomize)
+
+
+def slow() -> SlowProduct:
+    return SlowProduct()

@@ -12,6 +12,7 @@ that test, never the end of the run.
 from __future__ import annotations
 
 import copy
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -29,11 +30,12 @@ class ProductMisbehaved(Exception):
 class InterfaceProxy:
     """The product, reachable only through its interface's operations."""
 
-    __slots__ = ("_product", "_operations")
+    __slots__ = ("_product", "_operations", "_recursion_limit")
 
     def __init__(self, product: Any, spec: Spec) -> None:
         self._product = product
         self._operations: dict[str, Operation] = {op.name: op for op in spec.interface.operations}
+        self._recursion_limit = sys.getrecursionlimit()
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         try:
@@ -55,4 +57,8 @@ class InterfaceProxy:
             raise ProductMisbehaved(
                 f"{op.name} raised {type(exc).__name__}({str(exc)[:200]!r}): a product may not end the run"
             ) from None
+        finally:
+            # What a product changed in the interpreter does not reach the suite.
+            if sys.getrecursionlimit() != self._recursion_limit:
+                sys.setrecursionlimit(self._recursion_limit)
         return checked_result(result, op.result, f"{op.name} result")

@@ -435,4 +435,17 @@ def run_certification(
         from .writers import write_reports
 
         signed, paths = write_reports(report, options.out, options.formats, options.sign_key)
+        _check_written(paths, options)
     return CertificationRun(signed, paths, log)
+
+
+def _check_written(paths: Sequence[Path], options: RunOptions) -> None:
+    """Read the written JSON back and verify it as ``report verify`` would: a run never ends in
+    success beside a report that does not verify."""
+    from .verify import verify_report
+
+    (json_path,) = [p for p in paths if p.suffix == ".json"]
+    problems, _ = verify_report(json_path, catalogs=options.catalogs)
+    problems = [p for p in problems if "incomplete" not in p]  # an interrupted run says so itself
+    if problems:
+        raise RunIncompleteError(f"the written report does not verify: {problems[0]}", path=json_path)

@@ -28,9 +28,14 @@ from orbitcert.conformance.session import CertificationTarget
 TESTS = Path(__file__).resolve().parent.parent
 
 
-def certify(tmp_path: Path, impl: str, examples: int = 25, timeout: float = 300.0, **kw: Any) -> Report:
+def certify(
+    tmp_path: Path, impl: str, examples: int = 25, timeout: float = 300.0, workers: int = 0, **kw: Any
+) -> Report:
     target = CertificationTarget.resolve("net-optical-isl@1.0.0", impl=impl, **kw)
-    opts = RunOptions.create(out=tmp_path, examples=examples, timeout=timeout, formats="json,html")
+    catalogs = kw.get("catalogs", [])
+    opts = RunOptions.create(
+        out=tmp_path, examples=examples, timeout=timeout, formats="json,html", workers=workers, catalogs=catalogs
+    )
     return run_certification(target, opts).report
 
 
@@ -58,8 +63,11 @@ def test_a_hostile_but_correct_product_is_certified(tmp_path: Path) -> None:
     assert log < 400_000, f"console log of {log} bytes: product output must be bounded"
 
 
-def test_a_product_that_tries_to_end_the_run_gets_errors_and_the_run_completes(tmp_path: Path) -> None:
-    r = certify(tmp_path, "broken_impls:ends_the_run")
+@pytest.mark.parametrize("workers", [0, 2], ids=["serial", "xdist"])
+def test_a_product_that_tries_to_end_the_run_gets_errors_and_the_run_completes(tmp_path: Path, workers: int) -> None:
+    """Serial and -n 2 alike: every selected test has a result (a crashed xdist worker used to
+    leave a verifiable report lacking 25 to 69 of 79 tests)."""
+    r = certify(tmp_path, "broken_impls:ends_the_run", workers=workers)
     assert r.complete and r.selected == len(r.tests) == 79
     name = "test_all_ones_frame_has_all_ones_check_symbols"
     assert verdict_of(r, f"{name}[I2]") == "error"  # KeyboardInterrupt
@@ -67,7 +75,8 @@ def test_a_product_that_tries_to_end_the_run_gets_errors_and_the_run_completes(t
     assert verdict_of(r, f"{name}[I4]") == "error"  # os._exit(0): the process died under the test
     assert verdict_of(r, f"{name}[I5]") == "pass"
     messages = {t.nodeid.rsplit("[", 1)[1]: t.message for t in r.tests if t.nodeid.startswith(f"test_coding.py::{name}")}
-    assert "KeyboardInterrupt" in messages["I2]"] and "exit status 0" in messages["I4]"]
+    assert "KeyboardInterrupt" in messages["I2]"]
+    assert "exit status 0" in messages["I4]"] or "crashed" in messages["I4]"], messages["I4]"]
     assert r.decision.value == "not-certified"
 
 

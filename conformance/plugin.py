@@ -73,7 +73,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from orbitcert.specs.errors import OrbitcertError
 
     from .options import RunOptions
-    from .recorder import CertificationSession
+    from .recorder import CertificationSession, TimeLimits
     from .session import CertificationTarget, importable_from_cwd
     from .suite import SESSION_KEY
 
@@ -101,6 +101,7 @@ def pytest_configure(config: pytest.Config) -> None:
     session = CertificationSession(config, target, options, config.getoption("orbitcert_events_fd"))
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(session, "orbitcert-session")
+    config.pluginmanager.register(TimeLimits(options.timeout), "orbitcert-time-limits")
     if config.args_source is not pytest.Config.ArgsSource.ARGS:
         config.args = [str(target.suite)]
         config.option.importmode = "importlib"
@@ -123,6 +124,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     session = config.stash.get(SESSION_KEY, None)
     if session is not None:
         config.pluginmanager.unregister(session)
+        limits = config.pluginmanager.get_plugin("orbitcert-time-limits")
+        if limits is not None:
+            config.pluginmanager.unregister(limits)
         del config.stash[SESSION_KEY]
     previous = config.stash.get(_PREVIOUS_HYPOTHESIS_SETTINGS, None)
     if previous is not None:  # a run inside another pytest run leaves its settings as they were

@@ -7,8 +7,9 @@ Registered by :mod:`.plugin` only when a spec is being certified. It
   suites reach the product only through :class:`~orbitcert.conformance.interfaces.proxy.InterfaceProxy`;
 * marks a test not applicable before it runs when its requirements' class is not claimed or an
   ``applies_if`` predicate is false for the ICS (the reason travels in ``item.stash``);
-* puts every setup and call under the per-test time limit (:mod:`.timeouts`) and restores what a
-  product may have changed in the process (the recursion limit) after each test;
+* with :class:`TimeLimits`, puts every setup and call under the per-test time limit
+  (:mod:`.timeouts`) and restores what a product may have changed in the process (the recursion
+  limit) after each test;
 * turns each phase into a verdict (:func:`~orbitcert.conformance.verdicts.phase_verdict`) carried
   in the test report, so that it survives pytest-xdist, and names every test by its id relative to
   the suite folder (the same however the run was started);
@@ -105,6 +106,29 @@ class EventStream:
             pass
 
 
+class TimeLimits:
+    """Puts every test's setup and call under the per-test time limit (:mod:`.timeouts`), and
+    restores what a product may have changed in the process (the recursion limit) after it."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.recursion_limit = sys.getrecursionlimit()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
+        with time_limit(self.timeout, "test setup"):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        try:
+            with time_limit(self.timeout, "test"):
+                return (yield)
+        finally:
+            if sys.getrecursionlimit() != self.recursion_limit:
+                sys.setrecursionlimit(self.recursion_limit)
+
+
 class CertificationSession:
     """Per-run plugin state."""
 
@@ -120,7 +144,6 @@ class CertificationSession:
         self.product: Any = None
         self.product_error: str | None = None
         self.declared: ProductIdentity | None = None
-        self.recursion_limit = sys.getrecursionlimit()
         self.phases: dict[str, list[tuple[str, Verdict, str]]] = {}
         self.durations: dict[str, float] = {}
         self.reqs: dict[str, tuple[str, ...]] = {}
@@ -183,8 +206,10 @@ class CertificationSession:
                     "name is already loaded in this process; run the suite from its catalog's suites/ folder"
                 )
 
-    @pytest.hookimpl(wrapper=True, tryfirst=True)
-    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """Refuse a test naming no or unknown requirements; skip one the ICS excludes. A plain
+        hook: skipping from a hook wrapper would keep other plugins' wrappers from running."""
         spec = self.target.loaded.spec
         ids = requirement_ids(item)
         unknown = [r for r in ids if r not in {q.id for q in spec.requirements}]
@@ -196,18 +221,6 @@ class CertificationSession:
         if why:
             item.stash[NOT_APPLICABLE] = why
             pytest.skip(why)
-        with time_limit(self.options.timeout, "test setup"):
-            return (yield)
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
-        try:
-            with time_limit(self.options.timeout, "test"):
-                return (yield)
-        finally:
-            # A product may not leave the process changed for the tests after it.
-            if sys.getrecursionlimit() != self.recursion_limit:
-                sys.setrecursionlimit(self.recursion_limit)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:

@@ -58,7 +58,9 @@ class Implementation(ProductIdentity):
     factory: str | None = Field(default=None, description="module:factory for in-process products.")
     command: str | None = Field(default=None, description="Command line for out-of-process products.")
     shared_process: bool = Field(
-        default=True, description="True when the product ran inside the harness's own process (not isolated)."
+        default=True,
+        description="True when the product ran inside the process that runs the suite and computes its "
+        "verdicts (not isolated behind the out-of-process bridge).",
     )
 
 

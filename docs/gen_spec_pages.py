@@ -1,19 +1,81 @@
-"""mkdocs-gen-files script: one page per spec version in the catalog, plus an index."""
+"""mkdocs-gen-files script: one page per spec version in the catalog, plus an index.
+
+The catalog is the one ``orbitcert specs list`` sees (the bundled catalog plus any directory in
+``ORBITCERT_CATALOG``). A page is what ``orbitcert specs show REF --format md`` prints; for a spec
+with a typing Protocol in :data:`orbitcert.conformance.interfaces.PROTOCOLS`, the page ends with
+that Protocol's source (and the source of the TypedDicts its methods use), so the adapter
+contract shown is the code itself. ``docs/hooks.py`` lists the same pages in the navigation.
+"""
 
 from __future__ import annotations
 
+import inspect
+import typing
+from collections.abc import Iterator
+
 import mkdocs_gen_files
 
+from orbitcert.conformance import interfaces
+from orbitcert.conformance.interfaces import PROTOCOLS
 from orbitcert.specs.loader import Catalog
-from orbitcert.specs.publish import render_spec_markdown
+from orbitcert.specs.render import render_spec
+
+
+def _typed_dicts(hint: object) -> Iterator[type]:
+    """TypedDict classes named anywhere in a type hint (``list[DecodedCodeblock]`` ...)."""
+    if isinstance(hint, type) and typing.is_typeddict(hint):
+        yield hint
+    for arg in typing.get_args(hint):
+        yield from _typed_dicts(arg)
+
+
+def adapter_contract(protocol: type) -> str:
+    """The section "Adapter contract (Python)": the Protocol's source and that of its TypedDicts."""
+    used: dict[type, None] = {}
+    for name, member in vars(protocol).items():
+        if callable(member) and not name.startswith("_"):
+            for hint in typing.get_type_hints(member).values():
+                used.update(dict.fromkeys(_typed_dicts(hint)))
+    names = ", ".join(c.__name__ for c in [*used, protocol])
+    package = interfaces.__name__ if all(hasattr(interfaces, c.__name__) for c in [*used, protocol]) else protocol.__module__
+    sources = [inspect.getsource(c).rstrip() for c in [*used, protocol]]
+    return "\n".join(
+        [
+            "## Adapter contract (Python)",
+            "",
+            "A product connected in process (`--impl module:factory`) is an object with these methods;",
+            "arguments arrive positionally, in the order of each operation's argument `properties` above.",
+            f"Type-check an adapter against it with `from {package} import {names}`",
+            "(see [Connecting a product](../../getting-started/adapters.md)). This is the source of",
+            f"`{protocol.__module__}`, copied when the site was built:",
+            "",
+            "```python",
+            "\n\n\n".join(sources),
+            "```",
+            "",
+        ]
+    )
+
 
 catalog = Catalog.discover()
-index = ["# Specifications", "", "Generated from the bundled catalog.", "", "| Spec | Version | Status | Title |", "|---|---|---|---|"]
+index = [
+    "# Specifications",
+    "",
+    "Generated from the catalog when the site is built: the bundled catalog, plus any directory",
+    "named in `ORBITCERT_CATALOG`. One page per spec version, the same content as",
+    "`orbitcert specs show ID@VERSION --format md`.",
+    "",
+    "| Spec | Version | Status | Title |",
+    "|---|---|---|---|",
+]
 for loaded in catalog.all_loaded():
     s = loaded.spec
     page = f"specs/{s.id}/{s.version}.md"
+    text = render_spec(loaded, "md")
+    if s.id in PROTOCOLS:
+        text = text.rstrip("\n") + "\n\n" + adapter_contract(PROTOCOLS[s.id])
     with mkdocs_gen_files.open(page, "w") as fh:
-        fh.write(render_spec_markdown(loaded))
+        fh.write(text)
     index.append(f"| [{s.id}]({s.id}/{s.version}.md) | {s.version} | {s.status.value} | {s.title} |")
 with mkdocs_gen_files.open("specs/index.md", "w") as fh:
     fh.write("\n".join(index) + "\n")

@@ -13,7 +13,7 @@ from orbitcert.specs.errors import OptionError
 from orbitcert.specs.fsutil import atomic_write
 from ._common import CatalogOpt, RefArg, catalog, console, say
 
-app = typer.Typer(help="List, show, lint, freeze and export specs.", no_args_is_help=True, rich_markup_mode=None)
+app = typer.Typer(help="List, show, lint and freeze specs; write their JSON Schemas.", no_args_is_help=True, rich_markup_mode=None)
 
 SHOW_FORMATS = ("text", "md", "json", "yaml")
 

@@ -54,6 +54,8 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "--orbitcert-timeout", "1",
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr  # some tests fail
+    # Skipping a not-applicable test must not break other plugins' hook wrappers (logging's).
+    assert "KeyError" not in proc.stdout and "at teardown of" not in proc.stdout, proc.stdout[-3000:]
     assert "orbitcert: demo-spec@1.0.0 not-certified" in proc.stdout
     data: dict[str, Any] = json.loads((tmp / "out" / "demo-spec-1.0.0.json").read_text())
     return data

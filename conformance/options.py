@@ -71,6 +71,14 @@ class RunOptions:
     workers: int = 0
     sign_key: Path | None = None
     catalogs: tuple[Path, ...] = field(default_factory=tuple)
+    #: Run a ``module:factory`` product in a process of its own behind the bridge (the default).
+    isolate: bool = True
+    #: Seconds one bridge call may take (None: the operation's own, else 60).
+    call_timeout: float | None = None
+    #: Longest protocol line accepted from a product, in bytes.
+    max_message: int = 16 * 1024 * 1024
+    #: Address-space limit of an isolated product, in bytes.
+    memory_limit: int = 8 * 1024**3
 
     @classmethod
     def create(
@@ -83,6 +91,9 @@ class RunOptions:
         workers: int = 0,
         sign_key: str | Path | None = None,
         catalogs: Iterable[str | Path] = (),
+        isolate: bool = True,
+        call_timeout: float | None = None,
+        max_message: int = 16 * 1024 * 1024,
     ) -> RunOptions:
         """Validated options; every out-of-range value is an :class:`OptionError` naming it."""
         if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and 0 <= timeout <= MAX_TIMEOUT):
@@ -91,7 +102,14 @@ class RunOptions:
             raise OptionError(f"must be between 1 and {MAX_EXAMPLES}, not {examples}", field="examples")
         if isinstance(workers, bool) or not isinstance(workers, int) or not 0 <= workers <= 256:
             raise OptionError(f"must be between 0 (serial) and 256, not {workers}", field="workers")
+        if call_timeout is not None and not (math.isfinite(call_timeout) and 0 < call_timeout <= MAX_TIMEOUT):
+            raise OptionError(f"must be between 0 and {MAX_TIMEOUT:g} seconds, not {call_timeout}", field="call-timeout")
+        if isinstance(max_message, bool) or not 1024 <= max_message <= 2**31:
+            raise OptionError(f"must be between 1024 and {2**31} bytes, not {max_message}", field="max-message")
         return cls(
+            isolate=isolate,
+            call_timeout=call_timeout,
+            max_message=max_message,
             out=Path(out) if out is not None else Path("reports"),
             formats=parse_formats(formats),
             examples=examples,

@@ -38,6 +38,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("orbitcert", "orbitcert conformance certification")
     group.addoption("--orbitcert-spec", metavar="ID@VERSION", help="spec whose suite runs (ID@latest allowed)")
     group.addoption("--orbitcert-impl", metavar="MODULE:FACTORY", help="factory of the product (default: the reference)")
+    group.addoption("--orbitcert-impl-cmd", metavar="COMMAND", help="start the product as this command (product protocol)")
+    group.addoption("--orbitcert-impl-connect", metavar="HOST:PORT", help="reach the product over TCP (product protocol)")
+    group.addoption(
+        "--orbitcert-no-isolate",
+        action="store_true",
+        help="run a MODULE:FACTORY product inside the test process (debugging; the report says so)",
+    )
+    group.addoption("--orbitcert-call-timeout", type=float, metavar="SECONDS", help="limit of one product call")
+    group.addoption("--orbitcert-max-message", type=int, default=16 * 1024 * 1024, metavar="BYTES",
+                    help="longest protocol line accepted from a product (default 16 MiB)")
     group.addoption("--orbitcert-ics", metavar="PATH", help="filled ICS (default: claim every class and option)")
     group.addoption("--orbitcert-out", metavar="DIR", help="write reports here (default: reports/)")
     group.addoption("--orbitcert-catalog", metavar="DIR", action="append", default=[], help="extra spec catalog")
@@ -67,6 +77,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(*ids): requirement ids the test verifies")
     config.addinivalue_line("markers", "applies_if(predicate): ICS predicate; false = test not applicable")
+    config.addinivalue_line(
+        "markers",
+        "probe(item, param=None): when the ICS declares `item` unsupported (or lacks the value of the test's "
+        "parameter `param`), run the test anyway: passing shows the ICS misdeclares the product",
+    )
     spec_ref = config.getoption("orbitcert_spec") or _infer_spec_from_args(config)
     if not spec_ref:
         return
@@ -77,7 +92,9 @@ def pytest_configure(config: pytest.Config) -> None:
     from .session import CertificationTarget, importable_from_cwd
     from .suite import SESSION_KEY
 
-    importable_from_cwd()  # `pytest --orbitcert-impl acme_adapter:create` as `python -m pytest` would
+    # `pytest --orbitcert-impl acme_adapter:create` as `python -m pytest` would; a served product
+    # (`orbitcert serve`) runs in the same folder and does the same.
+    importable_from_cwd(environment=False)
     try:
         options = RunOptions.create(
             out=config.getoption("orbitcert_out"),
@@ -87,6 +104,9 @@ def pytest_configure(config: pytest.Config) -> None:
             workers=_numprocesses(config),
             sign_key=config.getoption("orbitcert_sign_key"),
             catalogs=config.getoption("orbitcert_catalog"),
+            isolate=not config.getoption("orbitcert_no_isolate"),
+            call_timeout=config.getoption("orbitcert_call_timeout"),
+            max_message=config.getoption("orbitcert_max_message"),
         )
         target = CertificationTarget.resolve(
             spec_ref,
@@ -94,8 +114,11 @@ def pytest_configure(config: pytest.Config) -> None:
             ics_path=config.getoption("orbitcert_ics"),
             catalogs=options.catalogs,
             suite=config.getoption("orbitcert_suite"),
+            command=config.getoption("orbitcert_impl_cmd"),
+            connect=config.getoption("orbitcert_impl_connect"),
         )
-        target.load_factory()
+        if target.factory_ref is not None and not options.isolate:
+            target.load_factory()
     except OrbitcertError as exc:
         _refuse(config, exc)
     session = CertificationSession(config, target, options, config.getoption("orbitcert_events_fd"))

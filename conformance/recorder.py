@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -40,10 +40,11 @@ from .results import TestResult, Verdict
 from .session import CertificationTarget, declared_identity
 from .suite import applies_if_predicates, requirement_ids
 from .timeouts import time_limit
-from .verdicts import PhaseOutcome, combine_phases, exclusion_reason, phase_verdict
+from .verdicts import PhaseOutcome, combine_phases, exclusion_reason, phase_verdict, probe_unsupported
 
 PROPERTY = "orbitcert"
 NOT_APPLICABLE = pytest.StashKey[str]()
+PROBE = pytest.StashKey[str]()
 MAX_MESSAGE = 2000
 
 
@@ -68,15 +69,21 @@ def report_of_run(
     workers: int,
     selected: int | None = None,
     complete: bool = True,
-    shared_process: bool = True,
+    shared_process: bool | None = None,
 ) -> Report:
     """The (unsigned) report of a run from its test results."""
     identity = target.identity(declared)
+    shared = (target.factory_ref is not None and not options.isolate) if shared_process is None else shared_process
     return build_report(
         target.loaded,
         target.ics,
         results,
-        Implementation(**identity.model_dump(), factory=target.factory_ref, shared_process=shared_process),
+        Implementation(
+            **identity.model_dump(),
+            factory=target.factory_ref,
+            command=target.command or (f"tcp://{target.connect}" if target.connect else None),
+            shared_process=shared,
+        ),
         SuiteBinding(path=f"suites/{target.suite.name}", origin=target.suite_origin, digest=suite_digest(target.suite)),
         started=started,
         thoroughness=Thoroughness(
@@ -144,10 +151,12 @@ class CertificationSession:
         self.product: Any = None
         self.product_error: str | None = None
         self.declared: ProductIdentity | None = None
+        self.bridge: Any = None
         self.phases: dict[str, list[tuple[str, Verdict, str]]] = {}
         self.durations: dict[str, float] = {}
         self.reqs: dict[str, tuple[str, ...]] = {}
         self.results: dict[str, TestResult] = {}
+        self.probes: dict[str, tuple[str, bool]] = {}
         self.report: Report | None = None
         self.written: list[Path] = []
 
@@ -156,6 +165,10 @@ class CertificationSession:
 
     # -- the product -------------------------------------------------------------------------
     def _create_product(self) -> Any:
+        """The product behind its interface: over the bridge (a command, a connection, or a
+        factory isolated in ``orbitcert serve``) or, with ``--no-isolate``, in this process."""
+        if self.bridged:
+            return self._connect_product()
         try:
             with time_limit(self.options.timeout, "creating the product"):
                 product = self.target.create_product()
@@ -163,10 +176,47 @@ class CertificationSession:
             self.product_error = f"the product's factory failed: {type(exc).__name__}: {exc}"[:MAX_MESSAGE]
             return None
         check_product(product, self.target.loaded.spec, self.target.ics.classes)
-        self.declared = declared_identity(product)
-        if self.declared is not None and self.events is not None:
-            self.events.send("product", identity=self.declared.model_dump())
+        self._declare(declared_identity(product))
         return InterfaceProxy(product, self.target.loaded.spec)
+
+    @property
+    def bridged(self) -> bool:
+        return self.target.factory_ref is None or self.options.isolate
+
+    def _connect_product(self) -> Any:
+        from .bridge.client import HELLO_TIMEOUT, connect_product
+        from .bridge.transport import ProcessChannel, SocketChannel
+        from .session import command_argv, parse_address
+
+        target, spec = self.target, self.target.loaded.spec
+        open_channel: Callable[[], Any]
+        if target.connect is not None:
+            host, port = parse_address(target.connect, "impl-connect")
+            open_channel, describe = (lambda: SocketChannel(host, port)), f"{host}:{port}"
+        else:
+            argv = command_argv(target.command) if target.command is not None else self.serve_argv()
+            open_channel, describe = (lambda: ProcessChannel(argv)), target.command or f"orbitcert serve --impl {target.factory_ref}"
+        limit = self.options.timeout
+        product, hello = connect_product(
+            spec, target.ics.classes, open_channel, describe, self.options.call_timeout, self.options.max_message,
+            hello_timeout=min(HELLO_TIMEOUT, limit) if limit > 0 else HELLO_TIMEOUT,
+        )
+        self.bridge = product
+        self._declare(ProductIdentity(name=hello.name, version=hello.version, supplier=hello.supplier))
+        return product
+
+    def serve_argv(self) -> list[str]:
+        """``orbitcert serve`` for a factory product, in a process of its own."""
+        argv = [sys.executable, "-m", "orbitcert.conformance.cli", "serve", "--impl", str(self.target.factory_ref),
+                "--spec", self.target.loaded.spec.ref, "--memory-limit", str(self.options.memory_limit)]
+        for c in self.options.catalogs:
+            argv += ["--catalog", str(c)]
+        return argv
+
+    def _declare(self, identity: ProductIdentity | None) -> None:
+        self.declared = identity
+        if identity is not None and self.events is not None:
+            self.events.send("product", identity=identity.model_dump())
 
     def get_product(self) -> Any:
         """The product under test behind its interface, created once per process."""
@@ -185,13 +235,16 @@ class CertificationSession:
             return
         try:
             product = self._create_product()
-        except InterfaceError as exc:
+        except (InterfaceError, ImplementationError) as exc:
             if self.events is not None:
                 self.events.send("refused", message=str(exc), kind=type(exc).__name__)
             self.config.hook.pytest_orbitcert_refused(config=self.config, error=exc)
             raise pytest.UsageError(f"orbitcert: {exc}") from None
         if not self.config.pluginmanager.has_plugin("dsession"):
             self.product = product
+        elif self.bridge is not None:
+            self.bridge.close()  # under xdist every worker starts its own
+            self.bridge = None
 
     # -- selection and execution -------------------------------------------------------------
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
@@ -219,8 +272,28 @@ class CertificationSession:
             pytest.fail("test names no requirement (@pytest.mark.requirement)", pytrace=False)
         why = exclusion_reason(spec, self.target.ics, ids, applies_if_predicates(item))
         if why:
-            item.stash[NOT_APPLICABLE] = why
-            pytest.skip(why)
+            probe = self._probe(item, ids)
+            if probe is None:
+                item.stash[NOT_APPLICABLE] = why
+                pytest.skip(why)
+            item.stash[PROBE] = probe  # declared unsupported: run it to compare (docs/concepts/verdicts.md)
+
+    def _probe(self, item: pytest.Item, ids: Sequence[str]) -> str | None:
+        """The ICS answer this excluded test probes, when it carries a ``probe`` marker for an
+        item the ICS declares unsupported and every class it verifies is claimed; else None."""
+        spec, ics = self.target.loaded.spec, self.target.ics
+        if any(spec.requirement(r).class_ not in ics.classes for r in ids):
+            return None
+        for mark in item.iter_markers("probe"):
+            if not mark.args:
+                continue
+            ics_item = str(mark.args[0])
+            param = mark.kwargs.get("param")
+            callspec = getattr(item, "callspec", None)
+            value = callspec.params.get(param) if param and callspec is not None else None
+            if probe_unsupported(ics, ics_item, value):
+                return ics_item if value is None else f"{ics_item}={value}"
+        return None
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
@@ -240,11 +313,18 @@ class CertificationSession:
             message=message,
             not_applicable=na,
         )
-        value: dict[str, Any] = {
-            "requirements": list(requirement_ids(item)),
-            "verdict": verdict.value,
-            "message": text[:MAX_MESSAGE],
-        }
+        value: dict[str, Any] = {"requirements": list(requirement_ids(item))}
+        probe = item.stash.get(PROBE, None)
+        if probe is not None and report.when == "call":
+            # A probe decides nothing about requirements: it says whether the product showed a
+            # capability its ICS declares unsupported.
+            observed = verdict is Verdict.passed
+            value.update(probe=probe, observed=observed)
+            verdict, text = Verdict.not_applicable, (
+                f"probe of ICS {probe}: the product implements it, although its ICS says it does not"
+                if observed else f"probe of ICS {probe}: not implemented, as the ICS declares ({text[:300]})"
+            )
+        value.update(verdict=verdict.value, message=text[:MAX_MESSAGE])
         if self.declared is not None:
             # Travels with the report, so the controller of an xdist run (which keeps no product)
             # names the product exactly as a serial run does.
@@ -263,6 +343,8 @@ class CertificationSession:
             value = values[-1]
             self.reqs[report.nodeid] = tuple(value["requirements"])
             verdict, message = Verdict(value["verdict"]), str(value["message"])
+            if "probe" in value:
+                self.probes[report.nodeid] = (str(value["probe"]), bool(value["observed"]))
             if value.get("product") and self.declared is None:
                 self.declared = ProductIdentity.model_validate(value["product"])
                 if self.events is not None:
@@ -279,12 +361,15 @@ class CertificationSession:
 
     def _finish(self, nodeid: str) -> None:
         verdict, message = combine_phases(self.phases[nodeid])
+        probe, observed = self.probes.get(nodeid, (None, None))
         result = TestResult(
             nodeid=self.test_id(nodeid),
             requirements=list(self.reqs.get(nodeid, ())),
             verdict=verdict,
             duration=round(self.durations.get(nodeid, 0.0), 6),
             message=message,
+            probe=probe,
+            observed=observed,
         )
         self.results[result.nodeid] = result
         if self.events is not None:
@@ -292,6 +377,8 @@ class CertificationSession:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.bridge is not None:
+            self.bridge.close()
         if self.is_worker:
             return
         for nodeid in self.phases:  # a test whose teardown never reported (its process died)
@@ -300,6 +387,8 @@ class CertificationSession:
         if self.events is not None:
             self.events.send("finished", exitstatus=int(exitstatus))
             return
+        if self.config.option.collectonly:
+            return  # nothing ran: no report (lint and the supervisor collect this way)
         if exitstatus in (
             pytest.ExitCode.INTERRUPTED,
             pytest.ExitCode.USAGE_ERROR,

@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from orbitcert.specs.ics import Ics, ProductIdentity
 from orbitcert.specs.loader import LoadedSpec
 
-from .results import ClassResult, Decision, RequirementResult, TestResult, Verdict
-from .verdicts import certification_blockers, decide_classes, overall_decision, roll_up_requirements
+from .results import ClassResult, Decision, Misdeclaration, RequirementResult, TestResult, Verdict
+from .verdicts import certification_blockers, decide_classes, misdeclarations, overall_decision, roll_up_requirements
 
 __all__ = [
     "Environment",
@@ -118,6 +118,9 @@ class Report(_M):
         default_factory=list, description="Why the report cannot certify whatever the class decisions say."
     )
     summary: Summary
+    misdeclared: list[Misdeclaration] = Field(
+        default_factory=list, description="ICS answers the product contradicts (declared versus observed)."
+    )
     classes: list[ClassResult]
     requirements: list[RequirementResult]
     tests: list[TestResult]
@@ -178,7 +181,8 @@ def build_report(
     spec = loaded.spec
     tests = sorted(tests, key=lambda t: t.nodeid)
     reqs = roll_up_requirements(spec, ics, tests)
-    classes = decide_classes(spec, ics, reqs)
+    wrong = misdeclarations(spec, tests)
+    classes = decide_classes(spec, ics, reqs, wrong)
     selected = len(tests) if selected is None else selected
     blockers = certification_blockers(
         complete=complete, selected=selected, tests=len(tests),
@@ -208,6 +212,7 @@ def build_report(
             tests=_count([t.verdict.value for t in tests]),
             requirements=_count([r.verdict.value for r in reqs]),
         ),
+        misdeclared=wrong,
         classes=classes,
         requirements=reqs,
         tests=list(tests),

@@ -13,7 +13,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from orbitcert.specs.model import Level, Verification
 
-__all__ = ["ClassResult", "Decision", "RequirementResult", "SEVERITY", "TestResult", "Verdict", "worst"]
+__all__ = [
+    "ClassResult",
+    "Decision",
+    "Misdeclaration",
+    "RequirementResult",
+    "SEVERITY",
+    "TestResult",
+    "Verdict",
+    "worst",
+]
 
 
 class Verdict(str, Enum):
@@ -70,6 +79,12 @@ class TestResult(_Result):
     verdict: Verdict
     duration: float = Field(default=0.0, ge=0)
     message: str = ""
+    probe: str | None = Field(
+        default=None,
+        description="The ICS answer this test probed (e.g. 'randomizer', 'rs_interleaving_depths=8'): run although "
+        "the ICS declares the capability unsupported, to compare what the product does with what it declares.",
+    )
+    observed: bool | None = Field(default=None, description="For a probe: whether the product showed the capability.")
 
 
 class RequirementResult(_Result):
@@ -84,6 +99,16 @@ class RequirementResult(_Result):
     verdict: Verdict
     tests: list[str] = Field(default_factory=list)
     reason: str = ""
+
+
+class Misdeclaration(_Result):
+    """An ICS answer the product contradicts (declared versus observed)."""
+
+    item: str = Field(description="The ICS item.")
+    value: str | None = Field(default=None, description="The value of a set item, or None for a boolean item.")
+    classes: list[str] = Field(description="Conformance classes whose certification it fails.")
+    evidence: list[str] = Field(description="Tests that showed the product implements what the ICS says it does not.")
+    message: str
 
 
 class ClassResult(_Result):

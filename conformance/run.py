@@ -98,12 +98,22 @@ def pytest_args(target: CertificationTarget, options: RunOptions) -> list[str]:
         "--rootdir", str(target.suite.parent),
         "-q",
         "--orbitcert-spec", target.loaded.spec.ref,
-        "--orbitcert-impl", target.factory_ref,
         "--orbitcert-out", str(options.out),
         "--orbitcert-format", ",".join(options.formats),
         "--orbitcert-examples", str(options.examples),
         "--orbitcert-timeout", str(options.timeout),
     ]
+    if target.factory_ref is not None:
+        args += ["--orbitcert-impl", target.factory_ref]
+    if target.command is not None:
+        args += ["--orbitcert-impl-cmd", target.command]
+    if target.connect is not None:
+        args += ["--orbitcert-impl-connect", target.connect]
+    if not options.isolate:
+        args += ["--orbitcert-no-isolate"]
+    if options.call_timeout is not None:
+        args += ["--orbitcert-call-timeout", str(options.call_timeout)]
+    args += ["--orbitcert-max-message", str(options.max_message)]
     if target.ics_path is not None:
         args += ["--orbitcert-ics", str(target.ics_path)]
     for c in options.catalogs:
@@ -430,7 +440,7 @@ def run_certification(
         report = report_of_run(
             target, options, results,
             started=started, declared=supervisor.declared, workers=max(1, options.workers),
-            selected=len(selected), complete=complete, shared_process=True,
+            selected=len(selected), complete=complete,
         )
         from .writers import write_reports
 

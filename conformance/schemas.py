@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from orbitcert.specs.ics import IcsDocument
 from orbitcert.specs.model import Spec
 
+from .bridge.protocol import Message
 from .report import Report
 
 BASE_ID = "https://orbitcert.dev/schema/"
@@ -43,6 +44,7 @@ def generated_schemas() -> dict[str, str]:
         "spec.schema.json": _schema(Spec, "spec.schema.json", "orbitcert spec version"),
         "ics.schema.json": _schema(IcsDocument, "ics.schema.json", "orbitcert implementation conformance statement"),
         "report.schema.json": _schema(Report, "report.schema.json", "orbitcert certification report"),
+        "bridge.schema.json": _schema(Message, "bridge.schema.json", "orbitcert product protocol message (JSON lines)"),
     }
 
 

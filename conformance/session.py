@@ -11,6 +11,7 @@ import importlib
 import inspect
 import os
 import sys
+from shlex import split as shlex_split
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from orbitcert.reference_impl import REFERENCES
-from orbitcert.specs.errors import ImplementationError, SuiteError
+from orbitcert.specs.errors import ImplementationError, OptionError, SuiteError
 from orbitcert.specs.ics import Ics, ProductIdentity, full_ics, load_ics
 from orbitcert.specs.loader import SUITES_FOLDER, Catalog, LoadedSpec, bundled_catalog_dir
 
@@ -85,15 +86,35 @@ def suite_dir(loaded: LoadedSpec) -> tuple[Path, SuiteOrigin]:
     raise SuiteError(f"no conformance suite for spec {spec_id!r} (looked in {root / SUITES_FOLDER} and the bundled suites)")
 
 
-def importable_from_cwd() -> None:
-    """Make modules in the working directory importable as ``--impl`` factories, here and in the
-    processes a run starts (as ``python -m`` does)."""
+def importable_from_cwd(environment: bool = True) -> None:
+    """Make modules in the working directory importable as ``--impl`` factories here (as
+    ``python -m`` does) and, with ``environment``, in the processes this one starts."""
     cwd = os.getcwd()
     if cwd not in sys.path:
         sys.path.insert(0, cwd)
     parts = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if cwd not in parts:
+    if environment and cwd not in parts:
         os.environ["PYTHONPATH"] = os.pathsep.join([cwd, *parts])
+
+
+def command_argv(command: str) -> list[str]:
+    """The argument vector of ``--impl-cmd`` (shell-like quoting, no shell)."""
+    try:
+        argv = shlex_split(command)
+    except ValueError as exc:
+        raise ImplementationError(f"--impl-cmd {command!r}: {exc}") from None
+    if not argv:
+        raise ImplementationError("--impl-cmd is empty")
+    return argv
+
+
+def parse_address(value: str, option: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:PORT`` for IPv6) as a pair; an :class:`OptionError` otherwise."""
+    host, sep, port = value.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise OptionError(f"expected HOST:PORT, not {value!r}", field=option)
+    return host, int(port)
 
 
 def declared_identity(product: Any) -> ProductIdentity | None:
@@ -119,10 +140,12 @@ class CertificationTarget:
     loaded: LoadedSpec
     ics: Ics
     ics_path: Path | None
-    factory_ref: str
+    factory_ref: str | None
     suite: Path
     suite_origin: SuiteOrigin
     is_reference: bool
+    command: str | None = None
+    connect: str | None = None
     _factory: Callable[..., Any] | None = None
 
     @classmethod
@@ -134,22 +157,33 @@ class CertificationTarget:
         catalogs: Sequence[str | Path] = (),
         catalog: Catalog | None = None,
         suite: str | Path | None = None,
+        command: str | None = None,
+        connect: str | None = None,
     ) -> CertificationTarget:
         """Load the spec and the ICS (the reference's own when no product is given) and check the
         factory reference; the factory's module is imported only by :meth:`load_factory`, in
         the process that runs the product. ``suite`` replaces the spec's own suite; the report
-        then says so (origin ``override``)."""
+        then says so (origin ``override``). A product started as ``command`` or reached at
+        ``connect`` (``HOST:PORT``) speaks the product protocol instead of being a factory."""
+        given = [name for name, value in (("--impl", impl), ("--impl-cmd", command), ("--impl-connect", connect)) if value]
+        if len(given) > 1:
+            raise ImplementationError(f"give one of {', '.join(given)}, not several")
+        if command is not None:
+            command_argv(command)
+        if connect is not None:
+            parse_address(connect, "impl-connect")
         loaded = (catalog or Catalog.discover(catalogs)).load(spec_ref)
         spec = loaded.spec
-        is_reference = impl is None
-        if impl is None:
+        is_reference = not given
+        if not given:
             if spec.id not in REFERENCES:
                 raise ImplementationError(f"no reference implementation for {spec.id!r}: give --impl")
             impl, ics_resource = REFERENCES[spec.id]
             if ics_path is None:
                 ics_path = Path(str(resources.files("orbitcert.reference_impl") / ics_resource))
         ics = load_ics(ics_path, spec) if ics_path is not None else full_ics(spec)
-        check_factory_ref(impl)
+        if impl is not None:
+            check_factory_ref(impl)
         origin: SuiteOrigin
         if suite is not None:
             folder, origin = Path(suite), "override"
@@ -157,10 +191,14 @@ class CertificationTarget:
                 raise SuiteError("not a suite folder (no test_*.py files)", path=folder)
         else:
             folder, origin = suite_dir(loaded)
-        return cls(loaded, ics, Path(ics_path) if ics_path else None, impl, folder, origin, is_reference)
+        return cls(
+            loaded, ics, Path(ics_path) if ics_path else None, impl, folder, origin, is_reference, command, connect
+        )
 
     def load_factory(self) -> Callable[..., Any]:
         """Import the product's factory (once)."""
+        if self.factory_ref is None:
+            raise ImplementationError("the product is a command or a connection, not a factory")
         if self._factory is None:
             self._factory = resolve_factory(self.factory_ref)
         return self._factory
@@ -174,4 +212,4 @@ class CertificationTarget:
 
     def identity(self, declared: ProductIdentity | None = None) -> ProductIdentity:
         """The ICS ``product`` block, else what the product object declares, else the factory."""
-        return self.ics.product or declared or ProductIdentity(name=self.factory_ref)
+        return self.ics.product or declared or ProductIdentity(name=self.factory_ref or self.command or str(self.connect))

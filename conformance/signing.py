@@ -13,15 +13,20 @@ import base64
 import hashlib
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from orbitcert.specs.digest import canonical_json
 from orbitcert.specs.errors import InputFileError, SignatureError
 
-from orbitcert.specs.fsutil import atomic_write
+from orbitcert.specs.fsutil import atomic_write, read_bounded
+from orbitcert.specs.safetext import clean_data
 from .report import Report, Signature
+
+
+#: A PEM Ed25519 key is a few hundred bytes; anything far larger is not a key.
+MAX_KEY_BYTES = 64 * 1024
 
 
 def generate_key() -> Ed25519PrivateKey:
@@ -37,11 +42,12 @@ def public_key_pem(key: Ed25519PublicKey) -> bytes:
 
 
 def load_private_key(path: str | Path) -> Ed25519PrivateKey:
+    raw = read_bounded(path, MAX_KEY_BYTES, "signing key")
     try:
-        key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
-    except OSError as exc:
-        raise InputFileError(f"cannot read signing key: {exc.strerror or exc}", path=path) from None
-    except (ValueError, TypeError) as exc:
+        key = serialization.load_pem_private_key(raw, password=None)
+    except TypeError:
+        raise InputFileError("signing key is encrypted; give an unencrypted PKCS#8 PEM key", path=path) from None
+    except (ValueError, UnsupportedAlgorithm) as exc:
         raise InputFileError(f"not a PEM private key: {exc}", path=path) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise InputFileError("signing key is not an Ed25519 key", path=path)
@@ -49,11 +55,10 @@ def load_private_key(path: str | Path) -> Ed25519PrivateKey:
 
 
 def load_public_key(path: str | Path) -> Ed25519PublicKey:
+    raw = read_bounded(path, MAX_KEY_BYTES, "public key")
     try:
-        key = serialization.load_pem_public_key(Path(path).read_bytes())
-    except OSError as exc:
-        raise InputFileError(f"cannot read public key: {exc.strerror or exc}", path=path) from None
-    except (ValueError, TypeError) as exc:
+        key = serialization.load_pem_public_key(raw)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise InputFileError(f"not a PEM public key: {exc}", path=path) from None
     if not isinstance(key, Ed25519PublicKey):
         raise InputFileError("public key is not an Ed25519 key", path=path)
@@ -83,10 +88,17 @@ def key_id(pub: Ed25519PublicKey) -> str:
     return hashlib.sha256(_raw(pub)).hexdigest()[:16]
 
 
+def signed_content(report: Report) -> bytes:
+    """What a signature covers: the RFC 8785 form of the report without its signature, every
+    string cleaned (:func:`~orbitcert.specs.safetext.clean_data`: a lone surrogate in a product's
+    message becomes U+FFFD), exactly as :func:`~orbitcert.conformance.writers.report_json` writes it."""
+    return canonical_json(clean_data(report.content()))
+
+
 def sign_report(report: Report, key: Ed25519PrivateKey) -> Report:
     """Return a copy of ``report`` carrying an Ed25519 signature over its canonical content."""
     pub = key.public_key()
-    value = key.sign(canonical_json(report.content()))
+    value = key.sign(signed_content(report))
     sig = Signature(public_key=base64.b64encode(_raw(pub)).decode(), key_id=key_id(pub), value=base64.b64encode(value).decode())
     return report.model_copy(update={"signature": sig})
 
@@ -106,7 +118,7 @@ def verify_signature(report: Report, trusted: Ed25519PublicKey | None = None) ->
             f"report was signed by key {key_id(pub)}, not by the trusted key {key_id(trusted)}", field="signature"
         )
     try:
-        pub.verify(sig, canonical_json(report.content()))
+        pub.verify(sig, signed_content(report))
     except InvalidSignature:
         raise SignatureError("signature does not match the report content: the report was altered", field="signature") from None
     return key_id(pub)

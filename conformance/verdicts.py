@@ -26,7 +26,7 @@ from orbitcert.specs.ics import Ics
 from orbitcert.specs.model import Level, Spec, Verification
 from orbitcert.specs.predicate import parse_predicate
 
-from .results import ClassResult, Decision, RequirementResult, TestResult, Verdict, worst
+from .results import ClassResult, Decision, Misdeclaration, RequirementResult, TestResult, Verdict, worst
 
 __all__ = [
     "Inconclusive",
@@ -36,7 +36,9 @@ __all__ = [
     "exclusion_reason",
     "decide_classes",
     "inconclusive",
+    "misdeclarations",
     "overall_decision",
+    "probe_unsupported",
     "phase_verdict",
     "requirement_applicability",
     "roll_up_requirements",
@@ -137,6 +139,43 @@ def exclusion_reason(spec: Spec, ics: Ics, requirements: Iterable[str], predicat
 
 
 
+def probe_unsupported(ics: Ics, item: str, value: object = None) -> bool:
+    """Whether the ICS declares the capability a probe tests unsupported: a boolean item that is
+    false or unanswered, or a set item without ``value``."""
+    answer = ics.items.get(item)
+    if value is None:
+        return answer is not True
+    return not isinstance(answer, list) or value not in answer
+
+
+def misdeclarations(spec: Spec, tests: Sequence[TestResult]) -> list[Misdeclaration]:
+    """Declared versus observed: every ICS answer that a passing probe test contradicts."""
+    found: dict[str, Misdeclaration] = {}
+    for t in tests:
+        if not (t.probe and t.observed):
+            continue
+        item, _, value = t.probe.partition("=")
+        classes = sorted({spec.requirement(r).class_ for r in t.requirements if _known(spec, r)})
+        entry = found.get(t.probe)
+        if entry is None:
+            what = f"does not list {value}" if value else "says it is not supported"
+            entry = found[t.probe] = Misdeclaration(
+                item=item, value=value or None, classes=classes, evidence=[],
+                message=f"ICS item {item!r} {what}, but the product implements it",
+            )
+        entry.evidence.append(t.nodeid)
+        entry.classes = sorted(set(entry.classes) | set(classes))
+    return [found[k] for k in sorted(found)]
+
+
+def _known(spec: Spec, rid: str) -> bool:
+    try:
+        spec.requirement(rid)
+    except KeyError:
+        return False
+    return True
+
+
 def roll_up_requirements(spec: Spec, ics: Ics, tests: Sequence[TestResult]) -> list[RequirementResult]:
     """Per-requirement verdicts from per-test results, in spec order."""
     by_req: dict[str, list[TestResult]] = {r.id: [] for r in spec.requirements}
@@ -184,8 +223,11 @@ def roll_up_requirements(spec: Spec, ics: Ics, tests: Sequence[TestResult]) -> l
     return results
 
 
-def decide_classes(spec: Spec, ics: Ics, requirements: Sequence[RequirementResult]) -> list[ClassResult]:
-    """Per-class decisions, in spec order, honouring class dependencies."""
+def decide_classes(
+    spec: Spec, ics: Ics, requirements: Sequence[RequirementResult], misdeclared: Sequence[Misdeclaration] = ()
+) -> list[ClassResult]:
+    """Per-class decisions, in spec order, honouring class dependencies; a class a
+    misdeclaration affects is not certified."""
     decided: dict[str, ClassResult] = {}
     by_class: Mapping[str, list[RequirementResult]] = {
         c.id: [r for r in requirements if r.class_ == c.id] for c in spec.classes
@@ -216,9 +258,13 @@ def decide_classes(spec: Spec, ics: Ics, requirements: Sequence[RequirementResul
             shall_without_evidence = [
                 rid for rid in res.evidence_required if spec.requirement(rid).level is Level.SHALL
             ]
+            wrong = [m for m in misdeclared if class_id in m.classes]
             if res.failed:
                 res.decision = Decision.not_certified
                 res.reason = f"SHALL requirement(s) not passed: {', '.join(res.failed)}"
+            elif wrong:
+                res.decision = Decision.not_certified
+                res.reason = "misdeclared: " + "; ".join(m.message for m in wrong)
             elif blocked:
                 res.decision = Decision.not_certified
                 res.reason = f"depends on class(es) not certified: {', '.join(blocked)}"

@@ -19,7 +19,7 @@ from orbitcert.specs.errors import OrbitcertError, SignatureError
 from .report import Report
 from .schemas import load_schema
 from .signing import load_public_key, verify_signature
-from .verdicts import certification_blockers, decide_classes, overall_decision, roll_up_requirements
+from .verdicts import certification_blockers, decide_classes, misdeclarations, overall_decision, roll_up_requirements
 from .writers import read_report_data, report_from_data
 
 
@@ -58,7 +58,10 @@ def verify_report(
     for r in report.requirements:
         if expected.get(r.id) is not r.verdict:
             problems.append(f"requirement {r.id}: report says {r.verdict.value}, tests give {expected.get(r.id)}")
-    classes = decide_classes(loaded.spec, ics, reqs)
+    wrong = misdeclarations(loaded.spec, report.tests)
+    if wrong != report.misdeclared:
+        problems.append("misdeclared: the report's findings do not follow from its probe tests")
+    classes = decide_classes(loaded.spec, ics, reqs, wrong)
     for c, rc in zip(classes, report.classes, strict=False):
         if c.id != rc.id or c.decision is not rc.decision:
             problems.append(f"class {rc.id}: report says {rc.decision.value}, verdicts give {c.decision.value}")

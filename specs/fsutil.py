@@ -1,8 +1,15 @@
-"""Atomic file writes: an interrupted run never leaves a file that looks complete."""
+"""File access for untrusted paths: atomic writes, and bounded reads of regular files only.
+
+* :func:`atomic_write`: an interrupted run never leaves a file that looks complete.
+* :func:`read_bounded`: reading a path a user gave can neither block (a FIFO) nor exhaust memory
+  (``/dev/zero``, a file growing while it is read): only a regular file is read, and at most
+  ``limit`` bytes of it.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -58,3 +65,53 @@ def atomic_write(path: str | Path, data: bytes | str, mode: int | None = None) -
     except OSError:  # pragma: no cover - some file systems refuse fsync on directories
         pass
     return p
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "special file"
+
+
+def read_bounded(path: str | Path, limit: int, what: str = "file") -> bytes:
+    """The bytes of the regular file at ``path``, refused when it holds more than ``limit`` bytes.
+
+    The file is opened without blocking (``O_NONBLOCK``: opening a FIFO does not wait for a
+    writer), the open descriptor (not the path, so a symlink or a swap cannot fool the check) must
+    be a regular file, and at most ``limit + 1`` bytes are read whatever ``st_size`` says.
+    Every failure is an :class:`InputFileError` naming the path; ``what`` says what the file is
+    for (``"signing key"``) in the message.
+    """
+    p = Path(path)
+    try:
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise InputFileError(f"cannot read {what}: {exc.strerror or exc}", path=p) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputFileError(f"cannot read {what}: not a regular file ({_kind(st.st_mode)})", path=p)
+        if st.st_size > limit:
+            raise InputFileError(f"cannot read {what}: file is larger than the limit of {limit} bytes", path=p)
+        chunks: list[bytes] = []
+        total = 0
+        while total <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > limit:
+            raise InputFileError(f"cannot read {what}: file is larger than the limit of {limit} bytes", path=p)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise InputFileError(f"cannot read {what}: {exc.strerror or exc}", path=p) from None
+    finally:
+        os.close(fd)

@@ -13,6 +13,13 @@ filled ICS is a YAML file::
 
 :func:`validate_ics` checks a filled ICS against its spec and returns the resolved :class:`Ics`;
 every contradiction is an :class:`~orbitcert.specs.errors.IcsError` naming the file, line and item.
+
+Unanswered items mean "not supported", as the template says: when the resolved ICS is built, an
+unanswered boolean item that may be left out (status O; status C whose condition is false;
+status X) resolves to ``false``, and such a set item to ``[]``. So a predicate sees an option the
+supplier did not claim as not supported: ``not randomizer`` holds and a SHALL gated on it is
+tested, where an absent item would have made every predicate reading it false. Unanswered
+integer, enum and string items stay absent (there is no "not supported" value for them).
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import IcsError, SpecNotFoundError, format_loc, from_validation_error
+from .errors import IcsError, PredicateError, SpecNotFoundError, format_loc, from_validation_error
 from .model import IcsItem, IcsStatus, IcsType, Spec, parse_ref
 from .predicate import parse_predicate
 from .yamlio import YamlDocument, load_yaml_file, load_yaml_text
@@ -94,8 +101,22 @@ def _check_value(item: IcsItem, value: Any) -> Any:
     return sorted(value, key=lambda v: allowed.index(v))
 
 
+_ABSENT = object()
+
+
+def _not_supported(item: IcsItem) -> Any:
+    """What an unanswered optional item resolves to: ``False`` for a boolean, ``[]`` for a set;
+    ``_ABSENT`` (the item stays out of the resolved ICS) for the other types."""
+    if item.type is IcsType.boolean:
+        return False
+    if item.type is IcsType.set:
+        return []
+    return _ABSENT
+
+
 def _resolve(spec: Spec, claimed: list[str], given: dict[str, Any], where: Any) -> dict[str, Any]:
-    """Validate answers in proforma order; ``where(item_id, message)`` builds the error."""
+    """Validate answers in proforma order; ``where(item_id, message)`` builds the error.
+    Unanswered optional booleans and sets resolve to not supported (module docstring)."""
     known = {i.id for i in spec.ics}
     for item_id in given:
         if item_id not in known:
@@ -103,14 +124,22 @@ def _resolve(spec: Spec, claimed: list[str], given: dict[str, Any], where: Any) 
     values: dict[str, Any] = {}
     for item in spec.ics:
         present = item.id in given
+        unsupported = _not_supported(item)
         if item.status is IcsStatus.X:
             if present and given[item.id] not in (False, None, []):
                 raise where(item.id, "item is excluded (status X): a product must not claim it")
+            if unsupported is not _ABSENT:
+                values[item.id] = unsupported
             continue
         required = item.status is IcsStatus.M
         if item.status is IcsStatus.C:
             cond = parse_predicate(item.condition or "")
-            holds = cond.evaluate(values)
+            try:
+                holds = cond.evaluate(values)
+            except PredicateError as exc:
+                raise PredicateError(
+                    f"spec {spec.ref}: condition of ICS item {item.id!r}: {exc.message}", field=f"ics.{item.id}.condition"
+                ) from None
             if present and not holds:
                 raise where(item.id, f"conditional item answered, but its condition {item.condition!r} is false")
             required = holds
@@ -118,6 +147,8 @@ def _resolve(spec: Spec, claimed: list[str], given: dict[str, Any], where: Any) 
             if required:
                 why = "mandatory (M)" if item.status is IcsStatus.M else f"required because {item.condition!r} holds"
                 raise where(item.id, f"missing answer: the item is {why}")
+            if unsupported is not _ABSENT:
+                values[item.id] = unsupported
             continue
         try:
             values[item.id] = _check_value(item, given[item.id])
@@ -192,15 +223,26 @@ def _full_value(item: IcsItem) -> Any:
     return ""
 
 
+def _full_answers(spec: Spec) -> dict[str, Any]:
+    """The answers of a product claiming every option: every item but X items and C items whose
+    condition is false (given the other answers, unanswered ones taken as not supported)."""
+    given: dict[str, Any] = {}
+    seen: dict[str, Any] = {}  # what a condition sees: given, and skipped items as not supported
+    for item in spec.ics:
+        skipped = item.status is IcsStatus.X or (
+            item.status is IcsStatus.C and not parse_predicate(item.condition or "").evaluate(seen)
+        )
+        if skipped:
+            if _not_supported(item) is not _ABSENT:
+                seen[item.id] = _not_supported(item)
+            continue
+        given[item.id] = seen[item.id] = _full_value(item)
+    return given
+
+
 def full_ics(spec: Spec) -> Ics:
     """The ICS of a product claiming every class and every option (used when no ICS is given)."""
-    given: dict[str, Any] = {}
-    for item in spec.ics:
-        if item.status is IcsStatus.X:
-            continue
-        if item.status is IcsStatus.C and not parse_predicate(item.condition or "").evaluate(given):
-            continue
-        given[item.id] = _full_value(item)
+    given = _full_answers(spec)
 
     def where(item_id: str | None, message: str) -> IcsError:
         return IcsError(f"spec {spec.ref} proforma default is invalid: {message}", field=item_id)
@@ -210,12 +252,36 @@ def full_ics(spec: Spec) -> Ics:
     return Ics(spec=spec.ref, classes=classes, items=dict(sorted(values.items())), generated=True)
 
 
+def predicate_probes(spec: Spec) -> list[tuple[str, dict[str, Any]]]:
+    """Representative ICS value sets to evaluate a spec's predicates against (``specs lint``
+    OC111): a predicate that fails on one of them (``randomizer in 5``) would fail in a run.
+
+    * every item answered with the value of a product claiming everything;
+    * every item that may be left out (O, C, X) unanswered, resolved as not supported;
+    * every item answered, every set item with the empty set.
+    """
+    full = {i.id: _full_value(i) for i in spec.ics}
+    minimal: dict[str, Any] = {}
+    for i in spec.ics:
+        value = full[i.id] if i.status is IcsStatus.M else _not_supported(i)
+        if value is not _ABSENT:
+            minimal[i.id] = value
+    empty_sets = {i.id: [] if i.type is IcsType.set else full[i.id] for i in spec.ics}
+    return [
+        ("every item answered with its full value", full),
+        ("every optional item unanswered", minimal),
+        ("every set item empty", empty_sets),
+    ]
+
+
 def ics_template(spec: Spec) -> str:
     """A YAML proforma for ``spec``: every item with its status, allowed values and gated requirements."""
     out = [
         f"# Implementation conformance statement (ICS) for {spec.ref}: {spec.title}",
         "# Answer every M item, and every C item whose condition holds; O items may be left out",
-        "# (an unanswered option is taken as not supported). Validate with: orbitcert ics validate FILE",
+        "# (an unanswered option is taken as not supported: an unanswered yes/no item counts as false,",
+        "# an unanswered set as empty, so requirements gated on 'not <option>' apply).",
+        "# Validate with: orbitcert ics validate FILE",
         f"spec: {spec.ref}",
         "product:",
         "  name: your-product",
@@ -225,6 +291,7 @@ def ics_template(spec: Spec) -> str:
         "classes: [" + ", ".join(c.id for c in spec.classes) + "]",
         "items:",
     ]
+    answered = _full_answers(spec)
     for item in spec.ics:
         status = item.status.value + (f" if {item.condition}" if item.condition else "")
         allowed = ""
@@ -243,6 +310,6 @@ def ics_template(spec: Spec) -> str:
         rendered = ("true" if value else "false") if isinstance(value, bool) else (
             "[" + ", ".join(str(v) for v in value) + "]" if isinstance(value, list) else repr(value) if isinstance(value, str) else str(value)
         )
-        prefix = "# " if item.status in (IcsStatus.X,) else ""
+        prefix = "" if item.id in answered else "# "  # X items, and C items whose condition is false
         out.append(f"  {prefix}{item.id}: {rendered}")
     return "\n".join(out) + "\n"

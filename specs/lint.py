@@ -15,7 +15,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from pydantic import ValidationError
 
-from .errors import SpecError, from_validation_error
+from .errors import PredicateError, SpecError, from_validation_error
+from .ics import predicate_probes
 from .loader import LoadedSpec
 from .model import Spec, Status
 from .predicate import parse_predicate
@@ -92,6 +93,24 @@ def lint_spec(loaded: LoadedSpec) -> list[Finding]:
             later = [i.id for i in spec.ics[ii:] if i.id in names]
             if later:
                 add("OC103", f"condition of {item.id} reads item(s) {later} defined at or after it", ("ics", ii, "condition"))
+    probes = predicate_probes(spec)
+
+    def probe(kind: str, source: str, loc: tuple[int | str, ...]) -> None:
+        """OC111: a predicate that parses but cannot be evaluated (``randomizer in 5``) would stop
+        a certification run; evaluate it against representative ICS value sets now."""
+        for name, values in probes:
+            try:
+                parse_predicate(source).evaluate(values)
+            except PredicateError as exc:
+                add("OC111", f"{kind} cannot be evaluated with {name}: {exc.message}", loc)
+                return
+
+    for ri, r in enumerate(spec.requirements):
+        if r.applies_if:
+            probe(f"applies_if of {r.id}", r.applies_if, ("requirements", ri, "applies_if"))
+    for ii, item in enumerate(spec.ics):
+        if item.condition:
+            probe(f"condition of ICS item {item.id}", item.condition, ("ics", ii, "condition"))
     for oi, op in enumerate(spec.interface.operations):
         if op.class_ not in class_ids:
             add("OC102", f"operation {op.name} is in unknown class {op.class_!r}", ("interface", "operations", oi, "class"))

@@ -166,6 +166,9 @@ class Operation(_Strict):
     description: str
     arguments: dict[str, Any] = Field(description="JSON Schema of the argument object.")
     result: dict[str, Any] = Field(description="JSON Schema of the result.")
+    timeout: float | None = Field(
+        default=None, gt=0, description="Seconds a product may take for one call (default: the harness's)."
+    )
 
 
 class Interface(_Strict):

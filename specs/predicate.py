@@ -53,8 +53,12 @@ class Predicate:
             return bool(self._eval(self._tree, values))
         except _Missing:
             return False
-        except TypeError as exc:
+        except PredicateError:
+            raise
+        except (TypeError, ValueError, ArithmeticError, LookupError) as exc:  # '5 in x' with x true, '"a" < 1' ...
             raise PredicateError(f"cannot evaluate {self.source!r}: {exc}") from None
+        except RecursionError:
+            raise PredicateError(f"cannot evaluate {self.source!r}: nested too deeply") from None
 
     def _eval(self, node: ast.expr, values: Mapping[str, Any]) -> Any:
         if isinstance(node, ast.BoolOp):
@@ -134,6 +138,11 @@ def parse_predicate(source: str) -> Predicate:
         tree = ast.parse(source.strip(), mode="eval").body
     except SyntaxError as exc:
         raise PredicateError(f"malformed predicate {source!r}: {exc.msg}") from None
+    except (ValueError, MemoryError, RecursionError) as exc:  # a NUL character; absurd nesting
+        raise PredicateError(f"malformed predicate {source!r}: {exc or type(exc).__name__}") from None
     names: set[str] = set()
-    _check(tree, source, names)
+    try:
+        _check(tree, source, names)
+    except RecursionError:
+        raise PredicateError(f"malformed predicate {source!r}: nested too deeply") from None
     return Predicate(source, tree, frozenset(names))

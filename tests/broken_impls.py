@@ -251,3 +251,24 @@ class SlowProduct(ReferenceOpticalLink):
 
 def slow() -> SlowProduct:
     return SlowProduct()
+
+
+class DepthFiveOnly(ReferenceOpticalLink):
+    """Honestly implements only depth 5, without the randomizer or shortened codeblocks (its ICS
+    says so): the probes find nothing declared unsupported that it implements."""
+
+    name = "depth-five-modem"
+
+    def encode(self, frames: Any, interleave: int, randomize: bool = True) -> bytes:
+        if interleave != 5 or randomize or any(len(f) != 1115 for f in frames):
+            raise ValueError("this modem only does I=5, unrandomized, full codeblocks")
+        return super().encode(frames, interleave, randomize)
+
+    def decode(self, stream: bytes, frame_length: int, interleave: int, randomize: bool = True) -> list[dict[str, Any]]:
+        if interleave != 5 or randomize:
+            raise ValueError("this modem only does I=5, unrandomized")
+        return super().decode(stream, frame_length, interleave, randomize)
+
+
+def depth_five_only() -> DepthFiveOnly:
+    return DepthFiveOnly()

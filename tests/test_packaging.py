@@ -92,11 +92,12 @@ def test_installed_wheel_certifies_from_anywhere(wheel: Path, tmp_path: Path) ->
     site = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, check=True).stdout.strip()
     Path(site, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # No PYTHONPATH: a source tree on it (with an egg-info) would make pip think orbitcert installed.
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "-q", str(wheel)],
-                   check=True, capture_output=True, timeout=300)
+                   check=True, capture_output=True, timeout=300, env=env)
     work = tmp_path / "elsewhere"
     work.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     where = subprocess.run([py, "-c", "import orbitcert.specs, sys; print(orbitcert.specs.__file__)"],
                            cwd=work, capture_output=True, text=True, env=env)
     assert str(venv) in where.stdout, "the wheel, not the source tree, must be imported"

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import sys
 
-from rich.markup import escape
-
 from orbitcert.specs.errors import OrbitcertError
 
-from . import certify, ics, keys, report, specs
-from ._common import app, err
+from . import certify, ics, keys, report, serve, specs
+from ._common import app, err, say_error
 
 __all__ = ["app", "main"]
 
@@ -26,6 +24,7 @@ app.add_typer(ics.app, name="ics")
 app.add_typer(report.app, name="report")
 certify.register(app)
 keys.register(app)
+serve.register(app)
 
 
 def main() -> None:
@@ -33,7 +32,7 @@ def main() -> None:
     try:
         app(prog_name="orbitcert")
     except OrbitcertError as exc:
-        err.print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False)
+        say_error(str(exc))
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted")

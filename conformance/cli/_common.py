@@ -7,9 +7,11 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from typer.core import TyperArgument
 
 from orbitcert.specs.loader import Catalog
+from orbitcert.specs.safetext import printable
 
 from ..report import orbitcert_version
 
@@ -62,8 +64,19 @@ def _root(
     """Certify space-computing products against machine-readable standards."""
 
 
-console = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
+class SafeConsole(Console):
+    """A rich console that never lets a control character through: every string it renders
+    (``print`` arguments, table cells) passes :func:`~orbitcert.specs.safetext.printable` first,
+    so an ESC byte in a spec title shows as ``\\x1b`` instead of driving the terminal. Emoji
+    codes (``:warning:``) are not replaced. Markup stays the caller's choice: text from files or
+    products is printed with :func:`say` (markup off)."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(printable(text), **kwargs)
+
+
+console = SafeConsole(soft_wrap=True, highlight=False, emoji=False)
+err = SafeConsole(stderr=True, soft_wrap=True, highlight=False, emoji=False)
 
 CatalogOpt = Annotated[
     Optional[list[Path]],
@@ -77,5 +90,11 @@ def catalog(extra: list[Path] | None) -> Catalog:
 
 
 def say(text: str) -> None:
-    """Print text taken from files or products: no markup is interpreted."""
-    console.print(text, markup=False, highlight=False)
+    """Print text taken from files or products: no markup or emoji code is interpreted, and
+    control characters (ESC among them) and lone surrogates show as visible escapes."""
+    console.print(printable(text), markup=False, highlight=False, emoji=False)
+
+
+def say_error(text: str) -> None:
+    """``error: TEXT`` on stderr, ``TEXT`` (from files or products) shown as :func:`say` shows it."""
+    err.print(Text.assemble(("error:", "bold red"), " ", printable(text)), highlight=False)

@@ -17,8 +17,9 @@ from ._common import CatalogOpt, catalog, console, say
 
 HELP = """Run the conformance suites against a product and write signed reports.
 
-With no --spec, every bundled spec's latest published version is certified; with no --impl, the
-reference implementation is the product. Reports land in --out as SPEC-VERSION.json (signed),
+With no --spec, every bundled spec's latest published version is certified; with no --impl,
+--impl-cmd or --impl-connect, the reference implementation is the product. A --impl factory runs
+in a process of its own behind the product protocol, unless --no-isolate. Reports land in --out as SPEC-VERSION.json (signed),
 .html, .junit.xml and .md, with the run's .log.
 
 Exit codes: 0 every claimed class certified; 1 not certified; 2 bad input (unknown spec,
@@ -56,6 +57,13 @@ def certify(
     impl: Annotated[
         Optional[str], typer.Option("--impl", metavar="MODULE:FACTORY", help="The product's factory (default: the reference).")
     ] = None,
+    impl_cmd: Annotated[
+        Optional[str],
+        typer.Option("--impl-cmd", metavar="COMMAND", help="Start the product as this command (JSON-lines product protocol)."),
+    ] = None,
+    impl_connect: Annotated[
+        Optional[str], typer.Option("--impl-connect", metavar="HOST:PORT", help="Reach the product over TCP.")
+    ] = None,
     ics: Annotated[
         Optional[Path], typer.Option("--ics", metavar="PATH", help="Filled ICS (default: the reference's, or claim everything).")
     ] = None,
@@ -76,6 +84,16 @@ def certify(
         Optional[Path],
         typer.Option("--suite", metavar="DIR", help="Run this suite instead of the spec's own (the report says so)."),
     ] = None,
+    no_isolate: Annotated[
+        bool,
+        typer.Option("--no-isolate", help="Run a MODULE:FACTORY product inside the test process (debugging only)."),
+    ] = False,
+    call_timeout: Annotated[
+        Optional[float], typer.Option("--call-timeout", metavar="SECONDS", help="Limit of one product call.")
+    ] = None,
+    max_message: Annotated[
+        int, typer.Option("--max-message", metavar="BYTES", help="Longest reply accepted from a product.")
+    ] = 16 * 1024 * 1024,
 ) -> None:
     from ..options import RunOptions
     from ..run import run_certification
@@ -84,7 +102,8 @@ def certify(
 
     options = RunOptions.create(
         out=out, formats=formats, examples=examples, timeout=timeout, workers=workers,
-        sign_key=sign_key, catalogs=catalog_dirs or [],
+        sign_key=sign_key, catalogs=catalog_dirs or [], isolate=not no_isolate, call_timeout=call_timeout,
+        max_message=max_message,
     )
     importable_from_cwd()
     cat = catalog(catalog_dirs)
@@ -95,7 +114,12 @@ def certify(
         raise OptionError("--ics applies to one spec: give exactly one --spec with it", field="ics")
     if len(refs) > 1 and suite is not None:
         raise OptionError("--suite applies to one spec: give exactly one --spec with it", field="suite")
-    targets = [CertificationTarget.resolve(r, impl=impl, ics_path=ics, catalog=cat, suite=suite) for r in refs]
+    targets = [
+        CertificationTarget.resolve(
+            r, impl=impl, ics_path=ics, catalog=cat, suite=suite, command=impl_cmd, connect=impl_connect
+        )
+        for r in refs
+    ]
     if sign_key is not None:
         load_private_key(sign_key)
     reports = []

@@ -18,11 +18,18 @@ from collections.abc import Iterable
 from typing import Any
 
 from orbitcert.specs.errors import InterfaceError
-from orbitcert.specs.model import Spec
+from orbitcert.specs.model import Operation, Spec
 
 from .net_optical_isl import DecodedCodeblock, NetOpticalIslProduct
 
-__all__ = ["PROTOCOLS", "DecodedCodeblock", "NetOpticalIslProduct", "check_product", "required_operations"]
+__all__ = [
+    "PROTOCOLS",
+    "DecodedCodeblock",
+    "NetOpticalIslProduct",
+    "check_product",
+    "operation_problem",
+    "required_operations",
+]
 
 #: spec id -> the Protocol its products implement.
 PROTOCOLS: dict[str, type] = {"net-optical-isl": NetOpticalIslProduct}
@@ -34,29 +41,32 @@ def required_operations(spec: Spec, classes: Iterable[str]) -> list[str]:
     return [op.name for op in spec.interface.operations if op.class_ in claimed]
 
 
+def operation_problem(product: Any, op: Operation) -> str | None:
+    """Why ``product`` cannot serve operation ``op`` (missing, or a method that cannot take the
+    operation's arguments positionally), or None."""
+    try:
+        method = getattr(product, op.name)
+    except Exception:  # noqa: BLE001 - a property that raises is a missing operation
+        method = None
+    if method is None or not callable(method):
+        return f"{op.name} (class {op.class_}) is missing"
+    try:
+        signature = inspect.signature(method)
+    except (TypeError, ValueError):
+        return None  # builtins and C extensions: nothing to inspect
+    arguments = list(op.arguments.get("properties", {}))
+    try:
+        signature.bind(*([None] * len(arguments)))
+    except TypeError as exc:
+        return f"{op.name}({', '.join(arguments)}) cannot be called: {exc}"
+    return None
+
+
 def check_product(product: Any, spec: Spec, classes: Iterable[str]) -> None:
     """Raise :class:`InterfaceError` naming every operation of the claimed classes that
     ``product`` lacks, or whose method cannot take the operation's arguments."""
-    problems: list[str] = []
-    wanted = required_operations(spec, classes)
     ops = {op.name: op for op in spec.interface.operations}
-    for name in wanted:
-        try:
-            method = getattr(product, name)
-        except Exception:  # noqa: BLE001 - a property that raises is a missing operation
-            method = None
-        if method is None or not callable(method):
-            problems.append(f"{name} (class {ops[name].class_}) is missing")
-            continue
-        try:
-            signature = inspect.signature(method)
-        except (TypeError, ValueError):
-            continue  # builtins and C extensions: nothing to inspect
-        arguments = list(ops[name].arguments.get("properties", {}))
-        try:
-            signature.bind(*([None] * len(arguments)))
-        except TypeError as exc:
-            problems.append(f"{name}({', '.join(arguments)}) cannot be called: {exc}")
+    problems = [p for name in required_operations(spec, classes) if (p := operation_problem(product, ops[name]))]
     if problems:
         kind = type(product).__name__
         raise InterfaceError(

@@ -74,9 +74,24 @@ def to_wire(value: Any, schema: Mapping[str, Any], where: str = "result") -> Any
     raise InterfaceViolation(f"{where}: {_describe(value)} is not a plain Python value (None, bool, int, float, str, list, dict, bytes)")
 
 
+_VALIDATORS: dict[int, tuple[Mapping[str, Any], Draft202012Validator]] = {}
+
+
+def _validator(schema: Mapping[str, Any]) -> Draft202012Validator:
+    """One compiled validator per schema object (schemas live in frozen spec models)."""
+    cached = _VALIDATORS.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        cached = (schema, Draft202012Validator(schema))
+        _VALIDATORS[id(schema)] = cached
+    return cached[1]
+
+
 def validate_wire(wire: Any, schema: Mapping[str, Any], where: str = "result") -> None:
     """Validate a JSON value against ``schema``; the first problem is an :class:`InterfaceViolation`."""
-    error = next(iter(sorted(Draft202012Validator(schema).iter_errors(wire), key=lambda e: list(e.path))), None)
+    validator = _validator(schema)
+    if validator.is_valid(wire):
+        return
+    error = next(iter(sorted(validator.iter_errors(wire), key=lambda e: list(e.path))), None)
     if error is not None:
         path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.path)
         raise InterfaceViolation(f"{where}{path}: {error.message[:300]}")
@@ -87,7 +102,7 @@ def from_wire(wire: Any, schema: Mapping[str, Any]) -> Any:
     for key in ("oneOf", "anyOf"):
         if key in schema:
             for branch in schema[key]:
-                if not list(Draft202012Validator(branch).iter_errors(wire)):
+                if _validator(branch).is_valid(wire):
                     return from_wire(wire, branch)
             return wire
     if _is_bytes_schema(schema) and isinstance(wire, str):

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from orbitcert.conformance import Report, run_certification
+from orbitcert.conformance import Report, run_certification, verify_report
 from orbitcert.conformance.options import RunOptions
 from orbitcert.conformance.schemas import load_schema
 from orbitcert.conformance.session import CertificationTarget
@@ -38,10 +38,12 @@ def run(*args: str, cwd: Path = TESTS) -> subprocess.CompletedProcess[str]:
     )
 
 
-def certify(tmp_path: Path, impl: str | None = None, ics: Path | None = None, **options: Any) -> Report:
+def certify(
+    tmp_path: Path, impl: str | None = None, ics: Path | None = None, isolate: bool = True, **options: Any
+) -> Report:
     """Certify net-optical-isl@1.0.0 in this process (tests/ is on sys.path for broken_impls)."""
     target = CertificationTarget.resolve("net-optical-isl@1.0.0", impl=impl, ics_path=ics)
-    opts = RunOptions.create(out=tmp_path, examples=25, formats="json", **options)
+    opts = RunOptions.create(out=tmp_path, examples=25, formats="json", isolate=isolate, **options)
     return run_certification(target, opts).report
 
 
@@ -111,21 +113,46 @@ def test_broken_products_are_not_certified(tmp_path: Path, factory: str, must_fa
     assert r.ics.generated is True, "no --ics: the product claims every class and option"
 
 
+RESTRICTED_ICS = (
+    "spec: net-optical-isl@1.0.0\nproduct: {name: small-modem, version: '1'}\nclasses: [coding]\n"
+    "items:\n  rs_interleaving_depths: [5]\n  randomizer: false\n"
+)
+
+
 def test_restricted_ics_makes_tests_not_applicable(tmp_path: Path) -> None:
+    """An honest product that implements only what its ICS declares is certified."""
     ics = tmp_path / "ics.yaml"
-    ics.write_text(
-        "spec: net-optical-isl@1.0.0\nproduct: {name: small-modem, version: '1'}\nclasses: [coding]\n"
-        "items:\n  rs_interleaving_depths: [5]\n  randomizer: false\n"
-    )
-    r = certify(tmp_path, impl="orbitcert.reference_impl.optical.iut:create", ics=ics)
-    assert r.decision.value == "certified"
+    ics.write_text(RESTRICTED_ICS)
+    r = certify(tmp_path, impl="broken_impls:depth_five_only", ics=ics)
+    assert r.decision.value == "certified", [(q.id, q.reason) for q in r.not_passed()] + [m.message for m in r.misdeclared]
     verdicts = {q.id: q for q in r.requirements}
     assert verdicts["OISL-COD-002"].verdict.value == "not-applicable" and "randomizer" in verdicts["OISL-COD-002"].reason
     assert verdicts["OISL-COD-006"].verdict.value == "not-applicable"
     na = [t for t in r.tests if t.verdict.value == "not-applicable"]
     assert any("8 in rs_interleaving_depths" in t.message for t in na)
     assert not any(t.nodeid.endswith("[I5]") and "rs_interleaving" in t.message for t in na)
+    probes = {t.probe: t.observed for t in r.tests if t.probe}
+    assert probes == {"randomizer": False, "shortened_codeblocks": False,
+                      **{f"rs_interleaving_depths={d}": False for d in (1, 2, 3, 4, 8)}}
+    assert not r.misdeclared
     assert r.implementation.name == "small-modem"
+
+
+def test_a_product_that_does_more_than_it_declares_is_misdeclared(tmp_path: Path) -> None:
+    """Declared versus observed: the reference implements every depth and the randomizer, but
+    this ICS says it does not: misdeclared findings name the ICS items and fail the class."""
+    ics = tmp_path / "ics.yaml"
+    ics.write_text(RESTRICTED_ICS)
+    r = certify(tmp_path, impl="orbitcert.reference_impl.optical.iut:create", ics=ics)
+    assert r.decision.value == "not-certified"
+    found = {(m.item, m.value) for m in r.misdeclared}
+    assert found == {("randomizer", None), ("shortened_codeblocks", None),
+                     *{("rs_interleaving_depths", str(d)) for d in (1, 2, 3, 4, 8)}}
+    (coding,) = r.classes
+    assert coding.decision.value == "not-certified" and "misdeclared: ICS item 'randomizer'" in coding.reason
+    assert all(q.verdict.value in ("pass", "not-applicable") for q in r.requirements), "no requirement failed"
+    problems, _ = verify_report(tmp_path / "net-optical-isl-1.0.0.json")
+    assert not problems
 
 
 def _stable(data: dict[str, Any]) -> dict[str, Any]:
@@ -190,8 +217,14 @@ def test_invalid_ics_exits_2_naming_the_item(tmp_path: Path, cli: Callable[..., 
     assert not (tmp_path / "net-optical-isl-1.0.0.json").exists()
 
 
-def test_factory_that_raises_gives_error_verdicts(tmp_path: Path) -> None:
-    r = certify(tmp_path, impl="broken_impls:explodes")
+def test_factory_that_raises(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    """Isolated (the default), the product fails to start: exit 2 with its stderr. In process
+    (--no-isolate), every test gets an error verdict."""
+    result = cli("certify", "--impl", "broken_impls:explodes", "--out", str(tmp_path / "iso"), cwd=TESTS)
+    assert result.code == 2 and "failed hello" in result.stderr
+    assert "the product's factory failed: RuntimeError: factory failed" in result.stderr
+    assert "Traceback" not in result.stderr
+    r = certify(tmp_path, impl="broken_impls:explodes", isolate=False)
     assert {t.verdict.value for t in r.tests} == {"error"}
     assert "factory failed" in r.tests[0].message
 
@@ -210,7 +243,9 @@ def test_missing_operation_is_refused_before_any_test(tmp_path: Path, cli: Calla
 
 def test_wrong_signature_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InterfaceError, match=r"encode\(frames, interleave, randomize\) cannot be called"):
-        certify(tmp_path, impl="broken_impls:encode_takes_no_arguments")
+        certify(tmp_path, impl="broken_impls:encode_takes_no_arguments", isolate=False)
+    with pytest.raises(InterfaceError, match=r"encode \(class coding\) is missing"):  # served: hello omits it
+        certify(tmp_path / "iso", impl="broken_impls:encode_takes_no_arguments")
 
 
 def test_signing_with_a_key_and_trusted_verification(tmp_path: Path, cli: Callable[..., Any]) -> None:

@@ -107,7 +107,7 @@ def test_requirements_and_classes_roll_up(demo_report: dict[str, Any]) -> None:
     assert demo_report["decision"] == "not-certified"
     assert demo_report["implementation"] == {
         "name": "demo-product", "version": "0.1", "supplier": None, "factory": "builtins:dict", "command": None,
-        "shared_process": True,
+        "shared_process": False,
     }
 
 
@@ -142,6 +142,7 @@ def test_lint_clean_catalog_exits_0(tmp_path: Path, cli: Callable[..., Any]) -> 
     proc = cli("specs", "lint", cwd=tmp_path)
     assert proc.code == 0, proc.stdout + proc.stderr
     assert "0 finding(s)" in proc.stdout
+    assert not (tmp_path / "reports").exists(), "collecting a suite writes no report"
 
 
 def test_lint_unreadable_input_exits_2(tmp_path: Path, cli: Callable[..., Any]) -> None:

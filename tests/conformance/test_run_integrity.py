@@ -24,17 +24,25 @@ from helpers import new_optical_version
 from orbitcert.conformance import Report, run_certification, verify_report
 from orbitcert.conformance.options import RunOptions
 from orbitcert.conformance.session import CertificationTarget
+from orbitcert.specs.errors import ImplementationError
 
 TESTS = Path(__file__).resolve().parent.parent
 
 
 def certify(
-    tmp_path: Path, impl: str, examples: int = 25, timeout: float = 300.0, workers: int = 0, **kw: Any
+    tmp_path: Path,
+    impl: str,
+    examples: int = 25,
+    timeout: float = 300.0,
+    workers: int = 0,
+    isolate: bool = True,
+    **kw: Any,
 ) -> Report:
     target = CertificationTarget.resolve("net-optical-isl@1.0.0", impl=impl, **kw)
     catalogs = kw.get("catalogs", [])
     opts = RunOptions.create(
-        out=tmp_path, examples=examples, timeout=timeout, formats="json,html", workers=workers, catalogs=catalogs
+        out=tmp_path, examples=examples, timeout=timeout, formats="json,html", workers=workers, catalogs=catalogs,
+        isolate=isolate,
     )
     return run_certification(target, opts).report
 
@@ -95,10 +103,16 @@ def test_every_hang_ends_within_its_limit(tmp_path: Path) -> None:
     assert all("TestTimeout" in t.message for t in r.tests if t.verdict.value == "error")
 
 
-def test_a_factory_that_hangs_gives_error_verdicts(tmp_path: Path) -> None:
-    r = certify(tmp_path, "broken_impls:factory_hangs", timeout=1.0)
+def test_a_factory_that_hangs(tmp_path: Path) -> None:
+    """In process, every test gets an error verdict; isolated (the default), the product never
+    answers hello: the run is refused within the limit (exit 2), naming what happened."""
+    r = certify(tmp_path, "broken_impls:factory_hangs", timeout=1.0, isolate=False)
     assert r.complete and {t.verdict.value for t in r.tests} == {"error"}
     assert "creating the product exceeded the 1 s limit" in r.tests[0].message
+    started = time.monotonic()
+    with pytest.raises(ImplementationError, match="failed hello: hello: no reply within 1 s"):
+        certify(tmp_path / "iso", "broken_impls:factory_hangs", timeout=1.0)
+    assert time.monotonic() - started < 30
 
 
 def test_a_module_exiting_at_import_is_bad_input_not_success(tmp_path: Path, cli: Callable[..., Any]) -> None:

@@ -77,6 +77,7 @@ def test_asm_precedes_every_codeblock(iut: Any, params: CodingParameters, asm: b
 
 
 @pytest.mark.requirement("OISL-COD-002")
+@pytest.mark.probe("randomizer")
 def test_randomizer_sequence_on_all_zero_codeblock(iut: Any, params: CodingParameters, asm: bytes, interleave: int) -> None:
     """An all-zero frame has an all-zero codeblock, so its transmitted codeblock IS the sequence."""
     out = iut.encode([bytes(params.k * interleave)], interleave, True)
@@ -100,6 +101,7 @@ def test_randomizer_restarts_every_codeblock(iut: Any, params: CodingParameters,
 
 
 @pytest.mark.requirement("OISL-COD-003", "OISL-COD-004", "OISL-COD-005")
+@pytest.mark.probe("rs_interleaving_depths", param="interleave")
 def test_check_symbols_known_answers(iut: Any, params: CodingParameters, interleave: int) -> None:
     """Random frames against the reference's dual-basis check symbols (a conventional-basis
     encoder fails here at every depth: the all-ones test alone cannot tell the bases apart)."""
@@ -134,6 +136,7 @@ def test_all_ones_frame_has_all_ones_check_symbols(iut: Any, params: CodingParam
 
 
 @pytest.mark.requirement("OISL-COD-006")
+@pytest.mark.probe("shortened_codeblocks")
 def test_shortened_codeblocks(iut: Any, params: CodingParameters, ics: Any, interleave: int) -> None:
     k_min = ics.items.get("shortened_min_information_symbols", 1)
     marker = len(params.attached_sync_marker)

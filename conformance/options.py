@@ -94,6 +94,7 @@ class RunOptions:
         isolate: bool = True,
         call_timeout: float | None = None,
         max_message: int = 16 * 1024 * 1024,
+        memory_limit: int = 8 * 1024**3,
     ) -> RunOptions:
         """Validated options; every out-of-range value is an :class:`OptionError` naming it."""
         if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and 0 <= timeout <= MAX_TIMEOUT):
@@ -106,8 +107,11 @@ class RunOptions:
             raise OptionError(f"must be between 0 and {MAX_TIMEOUT:g} seconds, not {call_timeout}", field="call-timeout")
         if isinstance(max_message, bool) or not 1024 <= max_message <= 2**31:
             raise OptionError(f"must be between 1024 and {2**31} bytes, not {max_message}", field="max-message")
+        if isinstance(memory_limit, bool) or not 64 * 1024**2 <= memory_limit <= 2**48:
+            raise OptionError(f"must be between 64 MiB and 256 TiB, not {memory_limit}", field="memory-limit")
         return cls(
             isolate=isolate,
+            memory_limit=memory_limit,
             call_timeout=call_timeout,
             max_message=max_message,
             out=Path(out) if out is not None else Path("reports"),

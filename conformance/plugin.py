@@ -46,6 +46,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run a MODULE:FACTORY product inside the test process (debugging; the report says so)",
     )
     group.addoption("--orbitcert-call-timeout", type=float, metavar="SECONDS", help="limit of one product call")
+    group.addoption("--orbitcert-memory-limit", type=int, default=8 * 1024**3, metavar="BYTES",
+                    help="address-space limit of an isolated product (default 8 GiB)")
     group.addoption("--orbitcert-max-message", type=int, default=16 * 1024 * 1024, metavar="BYTES",
                     help="longest protocol line accepted from a product (default 16 MiB)")
     group.addoption("--orbitcert-ics", metavar="PATH", help="filled ICS (default: claim every class and option)")
@@ -107,6 +109,7 @@ def pytest_configure(config: pytest.Config) -> None:
             isolate=not config.getoption("orbitcert_no_isolate"),
             call_timeout=config.getoption("orbitcert_call_timeout"),
             max_message=config.getoption("orbitcert_max_message"),
+            memory_limit=config.getoption("orbitcert_memory_limit"),
         )
         target = CertificationTarget.resolve(
             spec_ref,

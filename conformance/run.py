@@ -113,7 +113,7 @@ def pytest_args(target: CertificationTarget, options: RunOptions) -> list[str]:
         args += ["--orbitcert-no-isolate"]
     if options.call_timeout is not None:
         args += ["--orbitcert-call-timeout", str(options.call_timeout)]
-    args += ["--orbitcert-max-message", str(options.max_message)]
+    args += ["--orbitcert-max-message", str(options.max_message), "--orbitcert-memory-limit", str(options.memory_limit)]
     if target.ics_path is not None:
         args += ["--orbitcert-ics", str(target.ics_path)]
     for c in options.catalogs:

@@ -272,3 +272,42 @@ class DepthFiveOnly(ReferenceOpticalLink):
 
 def depth_five_only() -> DepthFiveOnly:
     return DepthFiveOnly()
+
+
+class RewritesTheHarness(ConventionalBasis):
+    """An attacker: a wrong (conventional-basis) encoder that, when created, rewrites the harness
+    and the reference in its own process so that every verdict would be a pass and the reference
+    would agree with it. Isolated behind the bridge, it rewrites only its own copy."""
+
+    name = "broken-rewrites-the-harness"
+
+    def __init__(self) -> None:
+        super().__init__()
+        import orbitcert.conformance.recorder as recorder
+        from orbitcert.conformance.results import Verdict
+
+        def always_pass(when: str, *args: Any, **kwargs: Any) -> tuple[Verdict, str]:
+            return (Verdict.passed if when == "call" else Verdict.none), ""
+
+        recorder.phase_verdict = always_pass  # type: ignore[assignment]
+        coding.encode_cadus = lambda frames, interleave, randomize=True, params=None: self.encode(  # type: ignore[assignment]
+            list(frames), interleave, randomize
+        )
+
+
+def rewrites_the_harness() -> RewritesTheHarness:
+    return RewritesTheHarness()
+
+
+class MemoryHog(ReferenceOpticalLink):
+    """Asks for 4 GiB on every encode of the all-ones frame at depth 2."""
+
+    def encode(self, frames: Any, interleave: int, randomize: bool = True) -> bytes:
+        if interleave == 2 and list(frames) == [b"\xff" * 446]:
+            hog = bytearray(4 * 1024**3)
+            return bytes(hog[:1])
+        return super().encode(frames, interleave, randomize)
+
+
+def memory_hog() -> MemoryHog:
+    return MemoryHog()

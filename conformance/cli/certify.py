@@ -94,6 +94,9 @@ def certify(
     max_message: Annotated[
         int, typer.Option("--max-message", metavar="BYTES", help="Longest reply accepted from a product.")
     ] = 16 * 1024 * 1024,
+    memory_limit: Annotated[
+        int, typer.Option("--memory-limit", metavar="BYTES", help="Address-space limit of an isolated product.")
+    ] = 8 * 1024**3,
 ) -> None:
     from ..options import RunOptions
     from ..run import run_certification
@@ -103,7 +106,7 @@ def certify(
     options = RunOptions.create(
         out=out, formats=formats, examples=examples, timeout=timeout, workers=workers,
         sign_key=sign_key, catalogs=catalog_dirs or [], isolate=not no_isolate, call_timeout=call_timeout,
-        max_message=max_message,
+        max_message=max_message, memory_limit=memory_limit,
     )
     importable_from_cwd()
     cat = catalog(catalog_dirs)

@@ -147,3 +147,36 @@ def test_the_protocol_schema_ships_and_describes_both_directions() -> None:
     assert validator.is_valid({"id": 3, "error": {"type": "ValueError", "message": "bad depth"}})
     assert not validator.is_valid({"op": "hello"})
     assert json.dumps(schema)
+
+
+def test_a_product_that_rewrites_the_harness_has_no_effect_when_isolated(tmp_path: Path) -> None:
+    r = certify(tmp_path, impl="broken_impls:rewrites_the_harness")
+    assert r.decision.value == "not-certified"
+    verdicts = {q.id: q.verdict.value for q in r.requirements}
+    assert verdicts["OISL-COD-003"] in ("fail", "error") and verdicts["OISL-COD-004"] in ("fail", "error")
+    assert r.implementation.shared_process is False
+
+
+def test_in_process_the_report_says_the_product_shared_the_harness(tmp_path: Path) -> None:
+    """--no-isolate is for debugging: the same attacker may then fool the run, and the report
+    says that the product shared the harness's process."""
+    r = certify(tmp_path, impl="broken_impls:rewrites_the_harness", isolate=False)
+    assert r.implementation.shared_process is True
+
+
+def test_runaway_memory_is_an_error_verdict(tmp_path: Path) -> None:
+    options = RunOptions.create(out=tmp_path, examples=25, formats="json", memory_limit=1024**3)
+    target = CertificationTarget.resolve("net-optical-isl@1.0.0", impl="broken_impls:memory_hog")
+    r = run_certification(target, options).report
+    (hit,) = [t for t in r.tests if t.nodeid.endswith(TRIGGERED)]
+    assert hit.verdict.value == "error" and "MemoryError" in hit.message, hit.message
+    assert r.complete and len(r.tests) == 79
+
+
+def test_the_python_example_is_certified_out_of_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "python-serve"
+    monkeypatch.chdir(example)
+    command = f"{sys.executable} -m orbitcert.conformance.cli serve --impl acme_modem:create --spec net-optical-isl@1.0.0"
+    r = certify(tmp_path, command=command)
+    assert r.decision.value == "certified"
+    assert (r.implementation.name, r.implementation.version) == ("acme-oisl-modem", "2.1.0")

@@ -34,11 +34,11 @@ from pathlib import Path
 import yaml
 
 from .digest import content_digest
-from .errors import InputFileError, OrbitcertError, SpecError
+from .errors import OrbitcertError, SpecError
 from .fsutil import atomic_write
 from .loader import load_spec_document
 from .model import Status
-from .yamlio import MAX_FILE_BYTES, YamlDocument, load_yaml_text
+from .yamlio import YamlDocument, load_yaml_text, read_text_file
 
 __all__ = ["FREEZABLE", "freeze_spec_file", "freeze_text"]
 
@@ -69,7 +69,7 @@ def freeze_spec_file(path: str | Path) -> str:
     changed after its digest was recorded, edit not possible).
     """
     p = Path(path)
-    text = _read_text(p)
+    text = read_text_file(p, "spec")  # bounded: a FIFO or /dev/zero is refused, not read
     loaded = load_spec_document(load_yaml_text(text, str(p)))
     spec, digest = loaded.spec, loaded.digest
     status_line = loaded.document.line_of(("status",))
@@ -170,15 +170,3 @@ def _check_only_digest_changed(before: YamlDocument, new: str, digest: str, path
 # --- files ---------------------------------------------------------------------------------------
 
 
-def _read_text(p: Path) -> str:
-    try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputFileError(f"file is {size} bytes; the limit is {MAX_FILE_BYTES}", path=p)
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputFileError(f"cannot read file: {exc.strerror or exc}", path=p) from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputFileError(f"not UTF-8 text (byte offset {exc.start})", path=p) from None

@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .digest import content_digest
-from .errors import CatalogError, InputFileError, SpecError, SpecNotFoundError, from_validation_error
+from .errors import CatalogError, SpecError, SpecNotFoundError, from_validation_error
 from .model import SEMVER, SPEC_ID, Spec, Status, parse_ref, version_key
 from .yamlio import YamlDocument, load_yaml_file
 
@@ -128,11 +128,10 @@ class Catalog:
             )
         return self.entries[(spec_id, version)]
 
-    def _status(self, spec_id: str, version: str) -> Status | None:
-        try:
-            return self.load(f"{spec_id}@{version}").spec.status
-        except (SpecError, InputFileError):
-            return None
+    def _status(self, spec_id: str, version: str) -> Status:
+        """The status of a version; a version that does not load is an error, never skipped
+        (resolving ``ID@latest`` past a broken file would certify against an older version)."""
+        return self.load(f"{spec_id}@{version}").spec.status
 
     def load(self, ref: str) -> LoadedSpec:
         """Load and validate the spec that ``ref`` names; checks the file matches its location."""

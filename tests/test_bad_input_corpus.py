@@ -253,18 +253,11 @@ CATALOG_COMMANDS: dict[str, Command] = {
     ),
 }
 
-# specs/freeze.py reads the file itself (stat, then read_bytes): not yet through read_bounded.
-FREEZE_SPECIAL = pytest.mark.xfail(
-    run=False, reason="specs/freeze.py _read_text trusts st_size and blocks on a FIFO: needs fsutil.read_bounded"
-)
-
-
 def _yaml_params() -> list[object]:
     params: list[object] = []
     for case in YAML_CASES:
         for name in PATH_COMMANDS:
-            marks = [FREEZE_SPECIAL] if name == "specs-freeze" and case in SPECIAL else []
-            params.append(pytest.param(case, name, id=f"{name}-{case}", marks=marks))
+            params.append(pytest.param(case, name, id=f"{name}-{case}"))
         for name in CATALOG_COMMANDS:
             if case != "missing":  # a catalog only lists files that are there
                 params.append(pytest.param(case, name, id=f"{name}-{case}"))

@@ -14,7 +14,7 @@ import sys
 
 from orbitcert.specs.errors import OrbitcertError
 
-from . import certify, ics, keys, report, serve, specs
+from . import adapter, certify, ics, keys, report, serve, specs
 from ._common import app, err, say_error
 
 __all__ = ["app", "main"]
@@ -25,6 +25,7 @@ app.add_typer(report.app, name="report")
 certify.register(app)
 keys.register(app)
 serve.register(app)
+adapter.register(app)
 
 
 def main() -> None:

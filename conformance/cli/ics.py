@@ -10,6 +10,7 @@ import typer
 
 from orbitcert.specs.errors import IcsError
 from orbitcert.specs.ics import ics_template, validate_ics_document
+from orbitcert.specs.safetext import printable
 from orbitcert.specs.yamlio import load_yaml_file
 
 from orbitcert.specs.fsutil import atomic_write
@@ -35,7 +36,7 @@ def ics_template_cmd(
         atomic_write(out, text)
         err.print(f"wrote {out}", markup=False)
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(printable(text))
 
 
 @app.command("validate")

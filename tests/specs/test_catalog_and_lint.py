@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from orbitcert.conformance.schemas import generated_schemas, load_schema
 from orbitcert.specs.loader import Catalog, bundled_catalog_dir, load_spec_file
 from orbitcert.specs.digest import content_digest
-from orbitcert.specs.errors import CatalogError, SpecError, SpecNotFoundError
+from orbitcert.specs.errors import CatalogError, InputFileError, SpecError, SpecNotFoundError
 from orbitcert.specs.model import Spec
 from orbitcert.specs.lint import lint_spec, schema_findings
 from orbitcert.specs.yamlio import load_yaml_file
@@ -181,3 +181,14 @@ def test_conflicting_duplicate_in_extra_catalog_is_refused(tmp_path: Path) -> No
     identical = tmp_path / "same"
     _write(identical, _data())
     assert Catalog.discover([identical]).load("net-optical-isl@1.0.0").spec.title == _data()["title"]
+
+
+def test_latest_never_skips_a_broken_version(tmp_path: Path) -> None:
+    """A broken newer version in an outside catalog is an error, not silently passed over
+    (ID@latest would otherwise resolve, and certify, an older version)."""
+    bad = tmp_path / "net-optical-isl" / "2.0.0.yaml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("id: net-optical-isl\nversion: 2.0.0\nstatus: [unclosed\n")
+    with pytest.raises(InputFileError) as info:
+        Catalog.discover([tmp_path]).load("net-optical-isl@latest")
+    assert str(bad) in str(info.value)

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from test_coding import _spec_values as ccsds_parameter_values
 from orbitcert.reference_impl.optical import coding, iut
 from orbitcert.reference_impl.optical.frame_sync import MAX_CODEBLOCK_LENGTH
 
@@ -397,23 +398,9 @@ def test_garbage_arguments_raise_only_coding_error(name: str, data: st.DataObjec
 
 
 def _spec_values() -> dict[str, Any]:
-    return {
-        "attached_sync_marker": "1ACFFC1D",
-        "rs_codeword_length": 255,
-        "rs_message_length": 223,
-        "rs_error_correction_capability": 16,
-        "rs_field_polynomial": 0x187,
-        "rs_first_consecutive_root": 112,
-        "rs_generator_exponent": 11,
-        "rs_symbol_representation": "dual-basis",
-        "rs_interleaving_depths": [1, 2, 3, 4, 5, 8],
-        "randomizer_polynomial": 0x1A9,
-        "randomizer_seed": 0xFF,
-        "randomizer_period_bits": 255,
-        "crc16_polynomial": 0x1021,
-        "crc16_initial": 0xFFFF,
-        "rs_dual_basis_exponent": 117,
-    }
+    """The 1.0.0 parameter values (written independently of the spec file in test_coding) plus
+    the optional Annex F dual-basis exponent."""
+    return {**ccsds_parameter_values(), "rs_dual_basis_exponent": 117}
 
 
 @GARBAGE_SETTINGS

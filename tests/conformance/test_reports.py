@@ -133,3 +133,9 @@ def test_a_non_report_is_a_typed_error(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="not a valid report") as info:
         load_report(path)
     assert info.value.path == str(path) and info.value.field
+
+
+def test_diff_shows_a_change_in_thoroughness() -> None:
+    thorough, hasty = synthetic_report(examples=200), synthetic_report(examples=30)
+    assert "thoroughness: hypothesis examples 200 -> 30" in diff_reports(thorough, hasty).regressions
+    assert "thoroughness: hypothesis examples 30 -> 200" in diff_reports(hasty, thorough).improvements

@@ -38,7 +38,14 @@ def _error(request_id: Any, kind: str, message: str) -> dict[str, Any]:
     return {"id": request_id, "error": {"type": kind, "message": message[:4000]}}
 
 
-def handle_line(product: Any, spec: Spec, line: bytes, fallback_name: str | None = None) -> dict[str, Any] | None:
+def offered_operations(product: Any, spec: Spec) -> list[str]:
+    """The interface operations ``product`` can serve (checked once, not per request)."""
+    return [op.name for op in spec.interface.operations if not operation_problem(product, op)]
+
+
+def handle_line(
+    product: Any, spec: Spec, line: bytes, fallback_name: str | None = None, offered: list[str] | None = None
+) -> dict[str, Any] | None:
     """The reply to one request line (None when the line has no usable id). ``hello`` names the
     product as it declares itself, else ``fallback_name`` (e.g. its factory), else its type."""
     try:
@@ -49,9 +56,10 @@ def handle_line(product: Any, spec: Spec, line: bytes, fallback_name: str | None
         return None
     rid, name, args = request["id"], request.get("op"), request.get("args", {})
     operations = {op.name: op for op in spec.interface.operations}
+    if offered is None:
+        offered = offered_operations(product, spec)
     if name == "hello":
         identity = declared_identity(product)
-        offered = [op for op in operations if not operation_problem(product, operations[op])]
         return {
             "id": rid,
             "result": {
@@ -61,7 +69,7 @@ def handle_line(product: Any, spec: Spec, line: bytes, fallback_name: str | None
                 "operations": offered,
             },
         }
-    if not isinstance(name, str) or name not in operations or operation_problem(product, operations[name]):
+    if not isinstance(name, str) or name not in offered:
         return _error(rid, "NotImplemented", f"no operation {name!r}")
     op = operations[name]
     if not isinstance(args, dict):
@@ -85,11 +93,12 @@ def _serve(
     product: Any, spec: Spec, reader: IO[bytes], write: Callable[[bytes], None], max_message: int, name: str | None
 ) -> None:
     buffer = b""
+    offered = offered_operations(product, spec)
     while chunk := reader.read1(1 << 20) if hasattr(reader, "read1") else reader.read(1 << 20):
         buffer += chunk
         while b"\n" in buffer:
             line, buffer = buffer.split(b"\n", 1)
-            reply = handle_line(product, spec, line, name)
+            reply = handle_line(product, spec, line, name, offered)
             if reply is not None:
                 write(json.dumps(reply, separators=(",", ":")).encode() + b"\n")
         if len(buffer) > max_message:

@@ -295,11 +295,13 @@ class _Supervisor:
             remaining = [t for t in self.selected if t not in self.results]
             if not remaining or self.refused is not None or self.interrupted is not None:
                 break
-            if cause == "startup" or restarts >= MAX_RESTARTS:
-                why = (
-                    "the product did not start within its time limit" if cause == "startup"
-                    else f"not run: the product ended or hung the test process {restarts + 1} times"
-                )
+            if cause in ("startup", "finished") or restarts >= MAX_RESTARTS:
+                # Restart only after a test killed or crashed its process: a child that never got
+                # going, or finished without running a test, would do the same again.
+                why = {
+                    "startup": "the test process never started the tests (see the run's log)",
+                    "finished": "the test process finished without running this test",
+                }.get(cause, f"not run: the product ended or hung the test process {restarts + 1} times")
                 for test in remaining:
                     self._error(test, why)
                 break
@@ -348,6 +350,8 @@ class _Supervisor:
                     child.join()
                     if child.finished:
                         return "finished"
+                    if not self._started_any(child):
+                        return "startup"
                     why = f"the test process ended while the test was running ({child.exit_description()})"
                     for test in running:
                         self._error(test, why)

@@ -1,8 +1,9 @@
 """A per-test time limit: a hung product gets an ``error`` verdict instead of stalling the run.
 
-A real-time interval timer (``SIGALRM``) raises :class:`TestTimeout` in the test's thread. It works
-on POSIX, in the main thread; elsewhere there is no limit. The out-of-process bridge puts a
-timeout on every call as well.
+A real-time interval timer (``SIGALRM``) raises :class:`TestTimeout` in the test's thread, and
+again every second until the test ends. It works on POSIX, in the main thread; elsewhere there
+is no limit. The out-of-process bridge puts a timeout on every call as well, and the supervising
+parent stops a test process whose test outlives its limit.
 """
 
 from __future__ import annotations
@@ -34,7 +35,10 @@ def time_limit(seconds: float, what: str = "test") -> Iterator[None]:
         raise TestTimeout(f"{what} exceeded the {seconds:g} s limit (--timeout): product hung or too slow")
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # Re-armed every second after the limit: hypothesis replays a failing example and a product
+    # may catch the first exception; each gets another until the block ends. A hang that signals
+    # cannot interrupt (C code, a cancelled timer) is the supervisor's to stop (conformance/run.py).
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
     try:
         yield
     finally:

@@ -13,15 +13,15 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from guards import guarded
 
 sys.path.insert(0, str(Path(__file__).parent / "conformance"))
 from helpers import synthetic_report  # noqa: E402
@@ -163,32 +163,8 @@ def _limit_memory() -> None:  # pragma: no cover - runs in the child
     resource.setrlimit(resource.RLIMIT_AS, (2**31, 2**31))
 
 
-class Hung(BaseException):
-    """Raised by the alarm of :func:`_guarded`: a BaseException, so no ``except OSError`` or
-    ``except Exception`` on the way up turns a hang into an ordinary error."""
-
-
-@contextlib.contextmanager
-def _guarded(seconds: float = SECONDS, headroom: int = 2**30) -> Iterator[None]:
-    """Run a call in this process, but fail it (instead of hanging or swapping) when it blocks
-    for ``seconds`` (SIGALRM interrupts a blocking open or read: :class:`Hung`) or allocates
-    more than ``headroom`` bytes of address space (MemoryError)."""
-
-    def alarm(signum: int, frame: object) -> None:
-        raise Hung(f"hung for {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    used = int(Path("/proc/self/statm").read_text().split()[0]) * resource.getpagesize()
-    limit = used + headroom if hard == resource.RLIM_INFINITY else min(used + headroom, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-        signal.signal(signal.SIGALRM, previous)
+def _guarded(seconds: float = SECONDS, headroom: int = 2**30) -> contextlib.AbstractContextManager[None]:
+    return guarded(seconds, headroom)
 
 
 def _run(

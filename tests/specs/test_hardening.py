@@ -7,13 +7,12 @@ import contextlib
 import copy
 import os
 import re
-import resource
-import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from guards import guarded
 import yaml
 
 from orbitcert.specs.errors import InputFileError, PredicateError
@@ -125,28 +124,8 @@ def test_read_bounded_reads_a_file_at_the_limit(tmp_path: Path) -> None:
     assert read_bounded(p, 1000) == b"x" * 1000
 
 
-class Hung(BaseException):
-    """Not an OSError: nothing on the way up may turn the alarm into an ordinary read error."""
-
-
-@contextlib.contextmanager
-def _guarded(seconds: float = 10.0, headroom: int = 2**30) -> Iterator[None]:
-    """Fail a call that blocks for ``seconds`` or allocates ``headroom`` bytes, instead of hanging."""
-
-    def alarm(signum: int, frame: object) -> None:
-        raise Hung(f"hung for {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    used = int(Path("/proc/self/statm").read_text().split()[0]) * resource.getpagesize()
-    resource.setrlimit(resource.RLIMIT_AS, (used + headroom if hard == resource.RLIM_INFINITY else hard, hard))
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-        signal.signal(signal.SIGALRM, previous)
+def _guarded(seconds: float = 10.0, headroom: int = 2**30) -> contextlib.AbstractContextManager[None]:
+    return guarded(seconds, headroom)
 
 
 @pytest.mark.parametrize("make", [lambda p: os.mkfifo(p), lambda p: p.symlink_to("/dev/zero")], ids=["fifo", "devzero"])

@@ -17,6 +17,7 @@ product is stopped, and the next call starts it again. A product's own error rep
 from __future__ import annotations
 
 import json
+import signal
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
@@ -85,6 +86,7 @@ class BridgeClient:
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> Hello:
         """Start the product and greet it (typed errors: it cannot be used at all)."""
+        self.stop()  # never two products at once
         try:
             self.channel = self._open()
         except ChannelClosed as exc:
@@ -102,13 +104,29 @@ class BridgeClient:
             self.stop()
             why = exc.errors(include_url=False)[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
             raise ImplementationError(f"the product ({self.describe}) failed hello: {why}; {evidence}") from None
+        except BaseException:
+            # The test's time limit (or an interrupt) struck during hello: a product left with an
+            # unanswered hello would answer the next call with it.
+            self.stop()
+            raise
         self.hello = hello
         return hello
 
     def stop(self) -> None:
-        if self.channel is not None:
-            self.channel.close()
-            self.channel = None
+        """Stop the product. The channel is forgotten first and closed with the per-test alarm
+        held back, so a timer striking during the close cannot leave a half-closed channel for
+        the next call (the alarm fires right after)."""
+        channel, self.channel = self.channel, None
+        if channel is None:
+            return
+        blocked = hasattr(signal, "pthread_sigmask")
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        try:
+            channel.close()
+        finally:
+            if blocked:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
 
     # -- calls -------------------------------------------------------------------------------
     def call(self, name: str, args: dict[str, Any]) -> Any:

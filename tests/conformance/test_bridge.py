@@ -180,3 +180,23 @@ def test_the_python_example_is_certified_out_of_process(tmp_path: Path, monkeypa
     r = certify(tmp_path, command=command)
     assert r.decision.value == "certified"
     assert (r.implementation.name, r.implementation.version) == ("acme-oisl-modem", "2.1.0")
+
+
+def test_a_time_limit_striking_during_hello_leaves_no_half_started_product() -> None:
+    """The per-test alarm may strike while a restarted product is still answering hello: the
+    product is stopped, so the next call never reads the stale hello reply (seen under load as
+    a 'reply id 0 answers no request' error in the test after a hang)."""
+    from orbitcert.conformance.bridge.client import BridgeClient
+    from orbitcert.conformance.bridge.transport import ProcessChannel
+    from orbitcert.conformance.timeouts import TestTimeout, time_limit
+    from orbitcert.specs.loader import load_ref
+
+    spec = load_ref("net-optical-isl@1.0.0").spec
+    client = BridgeClient(spec, lambda: ProcessChannel([sys.executable, str(PRODUCTS / "misbehaving.py"), "ok"]), "test")
+    with pytest.raises(TestTimeout), time_limit(0.05, "test"):
+        client.start()  # the product needs far longer than 50 ms to start and answer
+    assert client.channel is None
+    try:
+        assert client.call("encode", {"frames": [b"\x00" * 3], "interleave": 1, "randomize": False})[:4] == b"\x1a\xcf\xfc\x1d"
+    finally:
+        client.stop()

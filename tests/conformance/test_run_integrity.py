@@ -93,8 +93,10 @@ def test_every_hang_ends_within_its_limit(tmp_path: Path) -> None:
     """A hang inside a hypothesis property test, a product swallowing the timeout and one that
     cancels the timer: each test gets an error verdict and the run completes."""
     started = time.monotonic()
-    r = certify(tmp_path, "broken_impls:hangs", examples=25, timeout=1.0)
-    assert time.monotonic() - started < 90
+    # 5 s: the honest tests of the run must stay well inside the limit on a loaded machine (a
+    # 1 s limit made them time out too, and hypothesis then reported them flaky).
+    r = certify(tmp_path, "broken_impls:hangs", examples=25, timeout=5.0)
+    assert time.monotonic() - started < 150
     assert r.complete and len(r.tests) == 79
     assert verdict_of(r, "test_corrects_up_to_e_errors_per_codeword[I2]") == "error"
     assert verdict_of(r, "test_all_ones_frame_has_all_ones_check_symbols[I3]") == "error"

@@ -143,7 +143,6 @@ class CertificationTarget:
     factory_ref: str | None
     suite: Path
     suite_origin: SuiteOrigin
-    is_reference: bool
     command: str | None = None
     connect: str | None = None
     _factory: Callable[..., Any] | None = None
@@ -174,7 +173,6 @@ class CertificationTarget:
             parse_address(connect, "impl-connect")
         loaded = (catalog or Catalog.discover(catalogs)).load(spec_ref)
         spec = loaded.spec
-        is_reference = not given
         if not given:
             if spec.id not in REFERENCES:
                 raise ImplementationError(f"no reference implementation for {spec.id!r}: give --impl")
@@ -192,7 +190,7 @@ class CertificationTarget:
         else:
             folder, origin = suite_dir(loaded)
         return cls(
-            loaded, ics, Path(ics_path) if ics_path else None, impl, folder, origin, is_reference, command, connect
+            loaded, ics, Path(ics_path) if ics_path else None, impl, folder, origin, command, connect
         )
 
     def load_factory(self) -> Callable[..., Any]:

@@ -28,7 +28,7 @@ from orbitcert.specs.errors import ImplementationError, InterfaceError
 from orbitcert.specs.model import Operation, Spec
 
 from ..interfaces.codec import from_wire, to_wire, validate_wire
-from .protocol import MAX_MESSAGE, Hello
+from .protocol import MAX_MESSAGE, Hello, dump_line
 from .transport import ChannelClosed, ChannelTimeout, LineTooLong
 
 __all__ = ["BridgeFailure", "BridgeProduct", "ProductReportedError", "connect_product"]
@@ -166,7 +166,7 @@ class BridgeClient:
         assert self.channel is not None
         request_id = self.next_id
         self.next_id += 1
-        line = json.dumps({"id": request_id, "op": op, "args": args}, separators=(",", ":")).encode() + b"\n"
+        line = dump_line({"id": request_id, "op": op, "args": args})
         deadline = time.monotonic() + timeout
         try:
             self.channel.send(line, deadline)

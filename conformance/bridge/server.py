@@ -22,7 +22,7 @@ from orbitcert.specs.model import Spec
 from ..interfaces import operation_problem
 from ..interfaces.codec import InterfaceViolation, from_wire, to_wire, validate_wire
 from ..session import declared_identity
-from .protocol import MAX_MESSAGE
+from .protocol import MAX_MESSAGE, dump_line
 
 __all__ = ["handle_line", "serve_socket", "serve_stdio"]
 
@@ -92,17 +92,22 @@ def handle_line(
 def _serve(
     product: Any, spec: Spec, reader: IO[bytes], write: Callable[[bytes], None], max_message: int, name: str | None
 ) -> None:
-    buffer = b""
+    buffer = bytearray()
+    scanned = 0  # bytes of buffer already known to hold no newline
     offered = offered_operations(product, spec)
     while chunk := reader.read1(1 << 20) if hasattr(reader, "read1") else reader.read(1 << 20):
         buffer += chunk
-        while b"\n" in buffer:
-            line, buffer = buffer.split(b"\n", 1)
+        while (end := buffer.find(b"\n", scanned)) >= 0:
+            line = bytes(buffer[:end])
+            del buffer[: end + 1]
+            scanned = 0
             reply = handle_line(product, spec, line, name, offered)
             if reply is not None:
-                write(json.dumps(reply, separators=(",", ":")).encode() + b"\n")
+                write(dump_line(reply))
+        scanned = len(buffer)
         if len(buffer) > max_message:
-            buffer = b""  # not a request of ours
+            buffer.clear()  # not a request of ours
+            scanned = 0
 
 
 def serve_stdio(product: Any, spec: Spec, max_message: int = MAX_MESSAGE, name: str | None = None) -> None:

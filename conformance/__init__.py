@@ -17,7 +17,7 @@ if _typing.TYPE_CHECKING:
     from .results import ClassResult, Decision, RequirementResult, TestResult, Verdict
     from .run import CertificationRun, run_certification
     from .session import CertificationTarget
-    from .suite import ics_under_test, requirement_ids, spec_under_test
+    from .suite import ics_under_test, refusal, requirement_ids, spec_under_test
     from .timeouts import TestTimeout
     from .verdicts import Inconclusive, inconclusive
     from .verify import verify_report
@@ -43,6 +43,7 @@ _EXPORTS = {
     "ics_under_test": "suite",
     "inconclusive": "verdicts",
     "load_report": "writers",
+    "refusal": "suite",
     "requirement_ids": "suite",
     "run_certification": "run",
     "spec_under_test": "suite",
@@ -70,6 +71,7 @@ __all__ = [
     "ics_under_test",
     "inconclusive",
     "load_report",
+    "refusal",
     "requirement_ids",
     "run_certification",
     "spec_under_test",

@@ -322,7 +322,7 @@ def _python_method(op: Operation, hints: _Hints, cls: str) -> tuple[str, str | N
     wrapped = _wrap(_docstring_text(op.description or f"The {op.name} operation."), body + '"""')
     doc = [body + '"""' + wrapped[0], *(body + w for w in wrapped[1:])]
     doc.append("")
-    doc.append(f"{body}Class ``{_docstring_text(op.class_)}``. Arguments (in this order):")
+    doc.append(f"{body}Class ``{_docstring_text(', '.join(op.classes))}``. Arguments (in this order):")
     if not names:
         doc.append(f"{body}    none")
     for raw, ident in zip(names, idents):
@@ -344,7 +344,7 @@ def _c_comment(op: Operation) -> str:
     schema = op.arguments
     props: Mapping[str, Any] = schema.get("properties") or {}
     required = set(schema.get("required", []))
-    body = _wrap(f"{op.name} (class {op.class_}): " + (op.description or ""), " * ")
+    body = _wrap(f"{op.name} (class {', '.join(op.classes)}): " + (op.description or ""), " * ")
     body.append("")
     body.append("Arguments (`args`, a JSON object; bytes as base64 strings):")
     if not props:
@@ -370,7 +370,7 @@ def _readme_rows(spec: Spec) -> list[dict[str, str]]:
             args.append(f"`{_cell(str(key))}`{_cell(note)}: {_cell(_phrase(sub))}")
         rows.append({
             "name": op.name,
-            "class_": _cell(op.class_),
+            "class_": _cell(", ".join(op.classes)),
             "arguments": "; ".join(args) or "none",
             "result": _cell(_phrase(op.result)),
         })

@@ -13,7 +13,8 @@ spec allows and mark those the ICS does not declare as not applicable.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
     from .recorder import CertificationSession
 
-__all__ = ["Inconclusive", "ics_under_test", "inconclusive", "requirement_ids", "spec_under_test"]
+__all__ = ["Inconclusive", "ics_under_test", "inconclusive", "refusal", "requirement_ids", "spec_under_test"]
 
 SESSION_KEY = pytest.StashKey["CertificationSession"]()
 
@@ -63,3 +64,27 @@ def applies_if_predicates(item: pytest.Item) -> tuple[str, ...]:
     return tuple(str(mark.args[0]) for mark in item.iter_markers("applies_if") if mark.args)
 
 
+
+
+def refusal(operation: Callable[..., Any], *args: Any) -> Exception | None:
+    """Call a product operation the spec says the product must refuse, and return the product's
+    refusal: the error it reported (an error reply over the bridge, an ordinary exception in
+    process), or None when the call returned normally (the suite then fails the test).
+
+    What is not a refusal propagates and becomes an ``error`` verdict: the product crashing,
+    hanging or breaking the protocol, a result of the wrong type, the test's time limit::
+
+        assert refusal(iut.apply_security, frame, spi) is not None, "an SA that is not operational was used"
+    """
+    from .bridge.client import BridgeFailure
+    from .interfaces.codec import InterfaceViolation
+    from .interfaces.proxy import ProductMisbehaved
+    from .timeouts import TestTimeout
+
+    try:
+        operation(*args)
+    except (BridgeFailure, InterfaceViolation, ProductMisbehaved, TestTimeout):
+        raise
+    except Exception as exc:  # noqa: BLE001 - any ordinary error the product reports is its refusal
+        return exc
+    return None

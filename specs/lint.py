@@ -112,8 +112,9 @@ def lint_spec(loaded: LoadedSpec) -> list[Finding]:
         if item.condition:
             probe(f"condition of ICS item {item.id}", item.condition, ("ics", ii, "condition"))
     for oi, op in enumerate(spec.interface.operations):
-        if op.class_ not in class_ids:
-            add("OC102", f"operation {op.name} is in unknown class {op.class_!r}", ("interface", "operations", oi, "class"))
+        for cls in op.classes:
+            if cls not in class_ids:
+                add("OC102", f"operation {op.name} is in unknown class {cls!r}", ("interface", "operations", oi, "class"))
         for part in ("arguments", "result"):
             try:
                 Draft202012Validator.check_schema(getattr(op, part))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -20,6 +20,8 @@ from .predicate import parse_predicate
 SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$"
 SPEC_ID = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 IDENT = r"^[a-z][a-z0-9_]*$"
+#: Conformance class ids may also use hyphens (``aead-aes``); they never appear in predicates.
+CLASS_ID = r"^[a-z][a-z0-9_]*(-[a-z0-9_]+)*$"
 REQ_ID = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"
 
 
@@ -68,7 +70,7 @@ class Reference(_Strict):
 class ConformanceClass(_Strict):
     """A conformance class: a unit a product claims and is certified for."""
 
-    id: str = Field(pattern=IDENT)
+    id: str = Field(pattern=CLASS_ID)
     title: str
     kind: Literal["core", "extended"] = "core"
     description: str = ""
@@ -81,7 +83,7 @@ class Requirement(_Strict):
     id: str = Field(pattern=REQ_ID, description="Stable opaque id, e.g. OISL-COD-004.")
     level: Level
     text: str = Field(min_length=1)
-    class_: str = Field(alias="class", pattern=IDENT, description="Conformance class id.")
+    class_: str = Field(alias="class", pattern=CLASS_ID, description="Conformance class id.")
     verification: Verification = Verification.test
     clause: str | None = Field(default=None, description="Cited standard and section.")
     applies_if: str | None = Field(default=None, description="ICS predicate; absent = always applies.")
@@ -158,17 +160,28 @@ class Parameter(_Strict):
     clause: str | None = None
 
 
+_ClassId = Annotated[str, Field(pattern=CLASS_ID)]
+
+
 class Operation(_Strict):
     """One operation of the test interface. ``arguments`` and ``result`` are JSON Schemas."""
 
     name: str = Field(pattern=IDENT)
-    class_: str = Field(alias="class", pattern=IDENT)
+    class_: _ClassId | Annotated[list[_ClassId], Field(min_length=1)] = Field(
+        alias="class",
+        description="The conformance class that needs this operation, or a list of the classes that do.",
+    )
     description: str
     arguments: dict[str, Any] = Field(description="JSON Schema of the argument object.")
     result: dict[str, Any] = Field(description="JSON Schema of the result.")
     timeout: float | None = Field(
         default=None, gt=0, description="Seconds a product may take for one call (default: the harness's)."
     )
+
+    @property
+    def classes(self) -> list[str]:
+        """The classes that need this operation (``class`` as a list)."""
+        return [self.class_] if isinstance(self.class_, str) else list(self.class_)
 
 
 class Interface(_Strict):

@@ -65,7 +65,7 @@ def render_spec_markdown(loaded: LoadedSpec) -> str:
         out += ["", "## Test interface", ""]
         for op in s.interface.operations:
             out += [
-                f"### `{op.name}` (class `{op.class_}`)",
+                f"### `{op.name}` (class {', '.join(f'`{c}`' for c in op.classes)})",
                 "",
                 op.description,
                 "",

@@ -365,7 +365,7 @@ def _properties(schema: dict[str, Any], depth: int) -> list[str]:
 
 def _operation(op: Operation, width: int) -> list[str]:
     out = [""]
-    out += _wrap(f"{_one_line(op.name)}  (class {_one_line(op.class_)})", width, _INDENT, _DETAIL)
+    out += _wrap(f"{_one_line(op.name)}  (class {_one_line(', '.join(op.classes))})", width, _INDENT, _DETAIL)
     out += _prose(op.description, width, _DETAIL)
     args = op.arguments
     if args.get("type") == "object" and isinstance(args.get("properties"), dict):

@@ -233,8 +233,8 @@ def connect_product(
     lacks an operation of the claimed ``classes``."""
     client = BridgeClient(spec, open_channel, describe, call_timeout, max_message, hello_timeout)
     hello = client.start()
-    wanted = [op.name for op in spec.interface.operations if op.class_ in set(classes)]
-    missing = [f"{name} (class {client.operations[name].class_}) is missing" for name in wanted if name not in hello.operations]
+    wanted = [op.name for op in spec.interface.operations if set(classes).intersection(op.classes)]
+    missing = [f"{name} (class {', '.join(client.operations[name].classes)}) is missing" for name in wanted if name not in hello.operations]
     if missing:
         client.stop()
         raise InterfaceError(

@@ -21,24 +21,29 @@ from orbitcert.specs.errors import InterfaceError
 from orbitcert.specs.model import Operation, Spec
 
 from .net_optical_isl import DecodedCodeblock, NetOpticalIslProduct
+from .sec_link_security import BootResult, FrameSecurityReport, ProcessResult, SecLinkSecurityProduct
 
 __all__ = [
     "PROTOCOLS",
+    "BootResult",
     "DecodedCodeblock",
+    "FrameSecurityReport",
     "NetOpticalIslProduct",
+    "ProcessResult",
+    "SecLinkSecurityProduct",
     "check_product",
     "operation_problem",
     "required_operations",
 ]
 
 #: spec id -> the Protocol its products implement.
-PROTOCOLS: dict[str, type] = {"net-optical-isl": NetOpticalIslProduct}
+PROTOCOLS: dict[str, type] = {"net-optical-isl": NetOpticalIslProduct, "sec-link-security": SecLinkSecurityProduct}
 
 
 def required_operations(spec: Spec, classes: Iterable[str]) -> list[str]:
     """Names of the interface operations the claimed ``classes`` need, in spec order."""
     claimed = set(classes)
-    return [op.name for op in spec.interface.operations if op.class_ in claimed]
+    return [op.name for op in spec.interface.operations if claimed.intersection(op.classes)]
 
 
 def operation_problem(product: Any, op: Operation) -> str | None:
@@ -49,7 +54,7 @@ def operation_problem(product: Any, op: Operation) -> str | None:
     except Exception:  # noqa: BLE001 - a property that raises is a missing operation
         method = None
     if method is None or not callable(method):
-        return f"{op.name} (class {op.class_}) is missing"
+        return f"{op.name} (class {', '.join(op.classes)}) is missing"
     try:
         signature = inspect.signature(method)
     except (TypeError, ValueError):

@@ -255,7 +255,7 @@ def test_hostile_schema_text_stays_inert(tmp_path: Path, spec: Any) -> None:
     params = inspect.signature(product.import_).parameters
     assert list(params) == ["la_bel", "class_", "self_", "blob"]
     assert params["blob"].default == b"\x00\x01"
-    check_product(product, hostile, [op.class_])
+    check_product(product, hostile, op.classes)
     with pytest.raises(NotImplementedError, match="import is not implemented yet"):
         getattr(product, "import")(None, 1, None, b"")
     c_files = generate(hostile, "c")

@@ -192,3 +192,23 @@ def test_latest_never_skips_a_broken_version(tmp_path: Path) -> None:
     with pytest.raises(InputFileError) as info:
         Catalog.discover([tmp_path]).load("net-optical-isl@latest")
     assert str(bad) in str(info.value)
+
+
+def test_an_operation_may_serve_several_classes(tmp_path: Path) -> None:
+    """``class`` of an operation is one class id or a list; lint checks every listed class, and the
+    claimed classes need the operations any of their ids appear on."""
+    from orbitcert.conformance.interfaces import required_operations
+
+    data = _data()
+    data["classes"].append({"id": "aead-aes", "title": "Hyphenated class ids are allowed", "kind": "extended", "description": "x"})
+    data["interface"]["operations"][0]["class"] = ["coding", "aead-aes"]
+    path = _write(tmp_path, data)
+    spec = load_spec_file(path).spec
+    assert spec.interface.operations[0].classes == ["coding", "aead-aes"]
+    assert required_operations(spec, ["aead-aes"]) == ["encode"]
+    assert "OC102" not in _codes(tmp_path, data)
+    data["interface"]["operations"][0]["class"] = ["coding", "warp"]
+    assert "OC102" in _codes(tmp_path, data)
+    data["interface"]["operations"][0]["class"] = []
+    with pytest.raises(SpecError):
+        load_spec_file(_write(tmp_path, data))

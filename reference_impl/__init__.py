@@ -15,4 +15,5 @@ from __future__ import annotations
 
 REFERENCES: dict[str, tuple[str, str]] = {
     "net-optical-isl": ("orbitcert.reference_impl.optical.iut:create", "ics/net-optical-isl.yaml"),
+    "sec-link-security": ("orbitcert.reference_impl.security.iut:create", "ics/sec-link-security.yaml"),
 }

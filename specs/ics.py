@@ -204,6 +204,21 @@ def load_ics(path: str | Path, spec: Spec) -> Ics:
     return validate_ics_document(load_yaml_file(path), spec)
 
 
+def ics_spec_ref(path: str | Path) -> str:
+    """The spec an ICS file answers, as a reference for the catalog: ``ID@VERSION`` as written, or
+    ``ID@latest`` for an unversioned ``spec: ID``. The file is read and checked only that far;
+    :func:`load_ics` validates the rest against the spec."""
+    doc = load_yaml_file(path)
+    spec_ref = doc.data.get("spec") if isinstance(doc.data, dict) else None
+    if not isinstance(spec_ref, str):
+        raise IcsError("an ICS names the spec it answers: 'spec: ID@VERSION'", path=doc.path, line=doc.line_of(("spec",)) or 1, field="spec")
+    try:
+        sid, sver = parse_ref(spec_ref)
+    except SpecNotFoundError:
+        raise IcsError(f"malformed spec reference {spec_ref!r}", path=doc.path, line=doc.line_of(("spec",)), field="spec") from None
+    return f"{sid}@{sver or 'latest'}"
+
+
 def load_ics_text(text: str, spec: Spec, path: str = "<string>") -> Ics:
     """Validate ICS YAML given as text (used by tests and the bridge)."""
     return validate_ics_document(load_yaml_text(text, path), spec)

@@ -74,6 +74,11 @@ def test_wheel_contents(wheel: Path) -> None:
         "orbitcert/conformance/templates/report.html.j2",
         "orbitcert/reference_impl/ics/net-optical-isl.yaml",
         "orbitcert/reference_impl/optical/coding.py",
+        "orbitcert/specs/catalog/sec-link-security/1.0.0.yaml",
+        "orbitcert/conformance/suites/sec-link-security/conftest.py",
+        "orbitcert/reference_impl/ics/sec-link-security.yaml",
+        "orbitcert/reference_impl/security/iut.py",
+        "orbitcert/reference_impl/frames.py",
     ):
         assert required in names, required
     assert not any(n.startswith(("tests/", "benchmarks/", "docs/", "specs/", "orbitcert/__init__")) for n in names)
@@ -106,3 +111,4 @@ def test_installed_wheel_certifies_from_anywhere(wheel: Path, tmp_path: Path) ->
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (work / "reports" / "net-optical-isl-1.0.0.json").exists()
     assert (work / "reports" / "net-optical-isl-1.0.0.html").exists()
+    assert (work / "reports" / "sec-link-security-1.0.0.json").exists()

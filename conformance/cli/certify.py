@@ -11,14 +11,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from orbitcert.specs.errors import OptionError
+from orbitcert.specs.ics import ics_spec_ref
 from orbitcert.specs.loader import Catalog
 
 from ._common import CatalogOpt, catalog, console, say
 
 HELP = """Run the conformance suites against a product and write signed reports.
 
-With no --spec, every bundled spec's latest published version is certified; with no --impl,
---impl-cmd or --impl-connect, the reference implementation is the product. A --impl factory runs
+With no --spec, the spec the --ics names; with neither, every bundled spec's latest published
+version (of the reference; a product must name its spec when the catalog holds more than one).
+With no --impl, --impl-cmd or --impl-connect, the reference implementation is the product. A --impl factory runs
 in a process of its own behind the product protocol, unless --no-isolate. Reports land in --out as SPEC-VERSION.json (signed),
 .html, .junit.xml and .md, with the run's .log.
 
@@ -110,7 +112,19 @@ def certify(
     )
     importable_from_cwd()
     cat = catalog(catalog_dirs)
-    refs = list(spec) if spec else default_refs(cat)
+    product_given = impl is not None or impl_cmd is not None or impl_connect is not None
+    if spec:
+        refs = list(spec)
+    elif ics is not None:
+        refs = [ics_spec_ref(ics)]  # the ICS says which spec it answers
+    elif product_given and len(cat.ids()) > 1:
+        raise OptionError(
+            f"which spec does the product implement? give --spec ID@VERSION (or an --ics naming it); the catalog has "
+            f"{', '.join(cat.ids())}",
+            field="spec",
+        )
+    else:
+        refs = default_refs(cat)
     if not refs:
         raise OptionError("no spec to certify: give --spec ID@VERSION", field="spec")
     if len(refs) > 1 and ics is not None:

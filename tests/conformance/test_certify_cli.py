@@ -73,6 +73,21 @@ def test_reference_is_certified(reference_run: tuple[subprocess.CompletedProcess
     assert data["ics"]["source"] == "net-optical-isl.yaml", "no machine path in a signed report"
 
 
+def test_no_arguments_certifies_every_bundled_spec(reference_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    """``orbitcert certify`` with no arguments: every bundled spec with a reference, each certified."""
+    from orbitcert.reference_impl import REFERENCES
+    from orbitcert.specs.loader import Catalog
+
+    proc, out = reference_run
+    catalog = Catalog.discover()
+    assert set(REFERENCES) == set(catalog.ids())
+    for spec_id in catalog.ids():
+        version = catalog.load(f"{spec_id}@latest").spec.version
+        data = json.loads((out / f"{spec_id}-{version}.json").read_text())
+        assert data["decision"] == "certified", (spec_id, [c for c in data["classes"] if c["decision"] != "certified"])
+        assert f"{spec_id}@{version}" in proc.stdout
+
+
 def test_report_json_is_schema_valid_and_complete(reference_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
     _, out = reference_run
     data = report(out)
@@ -172,7 +187,7 @@ def test_xdist_report_equals_serial_report(tmp_path: Path, reference_run: tuple[
 def test_crashed_worker_is_an_error_and_identity_survives_xdist(tmp_path: Path) -> None:
     """A product that kills its test process: under -n 2 that test is an error (never a pass),
     and the report still names the product as it declares itself (identity travels from workers)."""
-    proc = run("certify", "--impl", "broken_impls:crashes", "-n", "2", "--out", str(tmp_path), *FAST)
+    proc = run("certify", "--spec", "net-optical-isl@1.0.0", "--impl", "broken_impls:crashes", "-n", "2", "--out", str(tmp_path), *FAST)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     data = report(tmp_path)
     crashed = [t for t in data["tests"] if t["nodeid"].endswith("test_all_ones_frame_has_all_ones_check_symbols[I8]")]
@@ -187,9 +202,11 @@ def test_crashed_worker_is_an_error_and_identity_survives_xdist(tmp_path: Path) 
     [
         (["--spec", "no-such-spec@1.0.0"], "no spec 'no-such-spec'"),
         (["--spec", "net-optical-isl@7.0.0"], "no version 7.0.0"),
-        (["--impl", "no_such_module:create"], "cannot import module 'no_such_module'"),
-        (["--impl", "broken_impls"], "malformed implementation reference"),
-        (["--impl", "broken_impls:nothing_here"], "has no attribute 'nothing_here'"),
+        (["--spec", "net-optical-isl@1.0.0", "--impl", "no_such_module:create"], "cannot import module 'no_such_module'"),
+        (["--spec", "net-optical-isl@1.0.0", "--impl", "broken_impls"], "malformed implementation reference"),
+        (["--spec", "net-optical-isl@1.0.0", "--impl", "broken_impls:nothing_here"], "has no attribute 'nothing_here'"),
+        (["--impl", "broken_impls:crashes"], "which spec does the product implement? give --spec"),
+        (["--impl-cmd", "true"], "the catalog has net-optical-isl, sec-link-security"),
         (["--ics", "/nonexistent/ics.yaml"], "cannot read file"),
         (["--format", "json,pdf"], "unknown report format"),
         (["--timeout", "1e300"], "timeout: must be between 0"),
@@ -211,16 +228,23 @@ def test_bad_input_exits_2_without_traceback(
 def test_invalid_ics_exits_2_naming_the_item(tmp_path: Path, cli: Callable[..., Any]) -> None:
     ics = tmp_path / "ics.yaml"
     ics.write_text("spec: net-optical-isl@1.0.0\nclasses: [coding]\nitems:\n  rs_interleaving_depths: [1, 7]\n")
-    result = cli("certify", "--ics", str(ics), "--out", str(tmp_path))
+    result = cli("certify", "--ics", str(ics), "--out", str(tmp_path))  # the ICS names the spec
     assert result.code == 2
     assert f"{ics}:4: items.rs_interleaving_depths:" in result.stderr.replace("\n", "")
     assert not (tmp_path / "net-optical-isl-1.0.0.json").exists()
 
 
+def test_an_ics_without_a_spec_is_bad_input(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    ics = tmp_path / "ics.yaml"
+    ics.write_text("classes: [coding]\n")
+    result = cli("certify", "--ics", str(ics), "--out", str(tmp_path))
+    assert result.code == 2 and "an ICS names the spec it answers" in result.stderr and str(ics) in result.stderr
+
+
 def test_factory_that_raises(tmp_path: Path, cli: Callable[..., Any]) -> None:
     """Isolated (the default), the product fails to start: exit 2 with its stderr. In process
     (--no-isolate), every test gets an error verdict."""
-    result = cli("certify", "--impl", "broken_impls:explodes", "--out", str(tmp_path / "iso"), cwd=TESTS)
+    result = cli("certify", "--spec", "net-optical-isl@1.0.0", "--impl", "broken_impls:explodes", "--out", str(tmp_path / "iso"), cwd=TESTS)
     assert result.code == 2 and "failed hello" in result.stderr
     assert "the product's factory failed: RuntimeError: factory failed" in result.stderr
     assert "Traceback" not in result.stderr
@@ -233,7 +257,7 @@ def test_missing_operation_is_refused_before_any_test(tmp_path: Path, cli: Calla
     """A product without ``decode``: exit 2 naming the operation, no test run, no report."""
     with pytest.raises(InterfaceError, match=r"decode \(class coding\) is missing"):
         certify(tmp_path, impl="broken_impls:no_decoder")
-    result = cli("certify", "--impl", "broken_impls:no_decoder", "--out", str(tmp_path / "cli"), cwd=TESTS)
+    result = cli("certify", "--spec", "net-optical-isl@1.0.0", "--impl", "broken_impls:no_decoder", "--out", str(tmp_path / "cli"), cwd=TESTS)
     assert result.code == 2
     assert "decode (class coding) is missing" in result.stderr and "Traceback" not in result.stderr
     assert not list((tmp_path / "cli").glob("*.json"))

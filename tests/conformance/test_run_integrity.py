@@ -118,7 +118,7 @@ def test_a_factory_that_hangs(tmp_path: Path) -> None:
 
 
 def test_a_module_exiting_at_import_is_bad_input_not_success(tmp_path: Path, cli: Callable[..., Any]) -> None:
-    result = cli("certify", "--impl", "broken_exit_at_import:create", "--out", str(tmp_path), cwd=TESTS)
+    result = cli("certify", "--spec", "net-optical-isl@1.0.0", "--impl", "broken_exit_at_import:create", "--out", str(tmp_path), cwd=TESTS)
     assert result.code == 2, result.stdout + result.stderr
     assert "cannot import module 'broken_exit_at_import': SystemExit" in result.stderr
     assert not list(tmp_path.glob("*.json"))
@@ -178,7 +178,7 @@ def test_an_interrupted_run_ends_quickly_with_a_report_marked_incomplete(tmp_pat
     (out / "net-optical-isl-1.0.0.json").write_text('{"decision": "certified"}')  # an earlier run's file
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "orbitcert.conformance.cli", "certify", "--impl", "broken_impls:slow", "--out", str(out)],
+        [sys.executable, "-m", "orbitcert.conformance.cli", "certify", "--spec", "net-optical-isl@1.0.0", "--impl", "broken_impls:slow", "--out", str(out)],
         cwd=TESTS, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     time.sleep(6)

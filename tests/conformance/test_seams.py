@@ -98,7 +98,7 @@ def test_plugin_and_cli_write_the_same_files(tmp_path: Path, cli: Any) -> None:
              "--orbitcert-format", "html", "--orbitcert-out", str(tmp_path / "plugin"), "-k", "asm_precedes"]
         )
     assert code == 0
-    assert cli("certify", "--format", "html", "--examples", "2", "--out", str(tmp_path / "cli")).code == 1
+    assert cli("certify", "--spec", "net-optical-isl@1.0.0", "--format", "html", "--examples", "2", "--out", str(tmp_path / "cli")).code == 1
     plugin = sorted(p.name for p in (tmp_path / "plugin").iterdir())
     assert plugin == ["net-optical-isl-1.0.0.html", "net-optical-isl-1.0.0.json"]
     assert sorted(p.name for p in (tmp_path / "cli").iterdir()) == [".orbitcert.lock", *plugin, "net-optical-isl-1.0.0.log"]

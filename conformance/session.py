@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from orbitcert.reference_impl import REFERENCES
+from orbitcert.reference_impl import REFERENCES, platform_limits
 from orbitcert.specs.errors import ImplementationError, OptionError, SuiteError
 from orbitcert.specs.ics import Ics, ProductIdentity, full_ics, load_ics
 from orbitcert.specs.loader import SUITES_FOLDER, Catalog, LoadedSpec, bundled_catalog_dir
@@ -180,6 +180,8 @@ class CertificationTarget:
             if ics_path is None:
                 ics_path = Path(str(resources.files("orbitcert.reference_impl") / ics_resource))
         ics = load_ics(ics_path, spec) if ics_path is not None else full_ics(spec)
+        if _is_reference(spec.id, impl, ics_path):
+            ics = _within_platform_limits(ics, platform_limits(spec.id))
         if impl is not None:
             check_factory_ref(impl)
         origin: SuiteOrigin
@@ -211,3 +213,30 @@ class CertificationTarget:
     def identity(self, declared: ProductIdentity | None = None) -> ProductIdentity:
         """The ICS ``product`` block, else what the product object declares, else the factory."""
         return self.ics.product or declared or ProductIdentity(name=self.factory_ref or self.command or str(self.connect))
+
+
+def _reference_ics_path(spec_id: str) -> Path:
+    return Path(str(resources.files("orbitcert.reference_impl") / REFERENCES[spec_id][1]))
+
+
+def _is_reference(spec_id: str, impl: str | None, ics_path: str | Path | None) -> bool:
+    """The reference with its own ICS: in the parent (no product given) and in the child run,
+    which gets both explicitly."""
+    if spec_id not in REFERENCES or impl != REFERENCES[spec_id][0] or ics_path is None:
+        return False
+    return Path(ics_path).resolve() == _reference_ics_path(spec_id).resolve()
+
+
+def _within_platform_limits(ics: Ics, limits: dict[str, str]) -> Ics:
+    """The reference's ICS without what this platform cannot do (:func:`platform_limits`): such
+    classes are not claimed, with the reason, and such set values are not declared."""
+    if not limits:
+        return ics
+    classes = [c for c in ics.classes if c not in limits]
+    not_claimed = {**ics.not_claimed, **{c: why for c, why in limits.items() if "=" not in c and c in ics.classes}}
+    items = dict(ics.items)
+    for key in limits:
+        item, sep, value = key.partition("=")
+        if sep and isinstance(items.get(item), list):
+            items[item] = [v for v in items[item] if str(v) != value]
+    return ics.model_copy(update={"classes": classes, "not_claimed": not_claimed, "items": items})

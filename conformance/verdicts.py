@@ -113,7 +113,8 @@ def requirement_applicability(spec: Spec, ics: Ics, req_id: str) -> str | None:
     """None when requirement ``req_id`` applies to the product, else why it does not."""
     req = spec.requirement(req_id)
     if req.class_ not in ics.classes:
-        return f"class {req.class_!r} is not claimed in the ICS"
+        why = ics.not_claimed.get(req.class_)
+        return f"class {req.class_!r} is not claimed in the ICS" + (f": {why}" if why else "")
     if req.applies_if:
         pred = parse_predicate(req.applies_if)
         if not pred.evaluate(ics.items):

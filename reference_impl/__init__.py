@@ -17,3 +17,18 @@ REFERENCES: dict[str, tuple[str, str]] = {
     "net-optical-isl": ("orbitcert.reference_impl.optical.iut:create", "ics/net-optical-isl.yaml"),
     "sec-link-security": ("orbitcert.reference_impl.security.iut:create", "ics/sec-link-security.yaml"),
 }
+
+
+def platform_limits(spec_id: str) -> dict[str, str]:
+    """What the reference of ``spec_id`` cannot do on this platform, each with the reason: a
+    class id, or ``ITEM=VALUE`` for one value of a set item of its ICS. ``orbitcert certify``
+    drops these from the reference's ICS, so they are not applicable with the reason rather than
+    failed (e.g. SM4-GCM where the linked OpenSSL lacks it)."""
+    if spec_id != "sec-link-security":
+        return {}
+    from .security.crypto import sm4_gcm_supported
+
+    if sm4_gcm_supported():
+        return {}
+    why = "this platform's OpenSSL (through cryptography) does not provide SM4-GCM"
+    return {"aead-sm4": why, "gmac_algorithms=sm4-gcm": why}

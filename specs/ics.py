@@ -53,6 +53,10 @@ class IcsDocument(BaseModel):
     product: ProductIdentity | None = None
     classes: list[str] = Field(description="Conformance classes claimed.")
     items: dict[str, Any] = Field(default_factory=dict)
+    not_claimed: dict[str, str] = Field(
+        default_factory=dict,
+        description="Why a class of the spec is not claimed (class id -> reason); the report shows the reason.",
+    )
 
 
 class Ics(IcsDocument):
@@ -190,10 +194,19 @@ def validate_ics_document(doc: YamlDocument, spec: Spec) -> Ics:
             field="spec",
         )
     values = _resolve(spec, parsed.classes, parsed.items, where)
+    class_ids = [c.id for c in spec.classes]
+    for cls in parsed.not_claimed:
+        loc = ("not_claimed", cls)
+        if cls not in class_ids:
+            raise IcsError(f"unknown conformance class {cls!r} (classes of {spec.ref}: {', '.join(class_ids)})",
+                           path=doc.path, line=doc.line_of(loc), field=format_loc(loc))
+        if cls in parsed.classes:
+            raise IcsError(f"class {cls!r} is both claimed and not claimed", path=doc.path, line=doc.line_of(loc), field=format_loc(loc))
     return Ics(
         spec=spec.ref,
         classes=list(parsed.classes),
         items=dict(sorted(values.items())),
+        not_claimed=dict(parsed.not_claimed),
         product=parsed.product,
         source=Path(doc.path).name,
     )
@@ -304,6 +317,8 @@ def ics_template(spec: Spec) -> str:
         "  supplier: your-organisation",
         "# Conformance classes claimed: " + ", ".join(f"{c.id} ({c.kind})" for c in spec.classes),
         "classes: [" + ", ".join(c.id for c in spec.classes) + "]",
+        "# A class you do not claim may say why (the report shows the reason), e.g.",
+        f"# not_claimed: {{{spec.classes[-1].id}: not offered by this product}}" if spec.classes else "# not_claimed: {}",
         "items:",
     ]
     answered = _full_answers(spec)

@@ -132,7 +132,8 @@ def test_otar_installs_keys_pre_activation(model: Any, iut: Any, ep: Any, ftype:
 @pytest.mark.parametrize("fault", ["bad-mac", "master-pre-activation", "master-deactivated", "master-destroyed", "master-unknown", "master-16-octets", "key-id-in-use"])
 def test_otar_refused_installs_nothing(model: Any, iut: Any, ep: Any, ftype: Any, oracle: Any, fault: str, data_field: Any) -> None:
     """355.1-B-1 3.3: an OTAR whose MAC does not verify, whose master key is not active, or naming
-    a key id in use gets an error reply and installs no key (not even the other delivered ones);
+    a key id in use gets an error reply with the status ep_otar lists and installs no key (not
+    even the other delivered ones);
     the key in use is unchanged. A 16-octet master key is not the active 32-octet key ep_otar asks."""
     mstate = fault.removeprefix("master-") if fault.startswith("master-") else "active"
     if mstate == "unknown":
@@ -148,8 +149,9 @@ def test_otar_refused_installs_nothing(model: Any, iut: Any, ep: Any, ftype: Any
     if fault == "key-id-in-use":
         in_use, old = model.new_key()
         keys.append((in_use, oracle.suite_key(in_use, 32, "otar-new")))
-    ep.error(ep.otar(mid, mkey, keys, OTAR_IV, corrupt_mac=fault == "bad-mac"), f"OTAR with {fault}: ")
-    ep.error(ep.keys("activate", [k1]), "activating a key the refused OTAR named: ")
+    status = {"bad-mac": "authentication_failed", "master-unknown": "unknown_key_or_sa"}.get(fault, "invalid_state")
+    ep.error(ep.otar(mid, mkey, keys, OTAR_IV, corrupt_mac=fault == "bad-mac"), f"OTAR with {fault}: ", status)
+    ep.error(ep.keys("activate", [k1]), "activating a key the refused OTAR named: ", "unknown_key_or_sa")
     _verifiable(ep, k1, "a key the refused OTAR named", False)
     if in_use is not None:
         _usable(model, iut, ftype, in_use, data_field(12, 430), f"key {in_use} in use, after the refused OTAR")
@@ -218,7 +220,7 @@ def test_invalid_key_transition_refused(model: Any, iut: Any, ep: Any, ftype: An
         kid = model.alloc.key_id()
     else:
         kid, _ = model.new_key(state=state)
-    ep.error(ep.keys(proc, [kid]), f"{proc} of a key that is {state}: ")
+    ep.error(ep.keys(proc, [kid]), f"{proc} of a key that is {state}: ", "unknown_key_or_sa" if state == "unknown" else "invalid_state")
     _state_still(model, iut, ep, ftype, kid, state, data_field(12, 450), f"key {state} after a refused {proc}")
 
 
@@ -233,7 +235,7 @@ def test_key_list_all_or_nothing(model: Any, iut: Any, ep: Any, ftype: Any, proc
     k_good, _ = model.new_key(state=good)
     k_bad, _ = model.new_key(state=bad)
     k_good2, _ = model.new_key(state=good)
-    ep.error(ep.keys(proc, [k_good, k_bad, k_good2]), f"{proc} of keys {good}, {bad}, {good}: ")
+    ep.error(ep.keys(proc, [k_good, k_bad, k_good2]), f"{proc} of keys {good}, {bad}, {good}: ", "invalid_state")
     data = data_field(12, 460)
     for kid, state in ((k_good, good), (k_bad, bad), (k_good2, good)):
         _state_still(model, iut, ep, ftype, kid, state, data, f"key {kid} ({state}) after the refused {proc}")
@@ -342,7 +344,7 @@ def test_invalid_sa_transition_refused(model: Any, ep: Any, ftype: Any, params: 
     sa = model.new_sa(ftype, key_id=None if state == "unkeyed" else kid, state=state, sn=0x0A0B0C0D)
     other, _ = model.new_key()
     pdu = ep.rekey(sa.spi, other, None) if proc == "rekey" else ep.sa(proc, sa.spi)
-    ep.error(pdu, f"{proc} of a {state} SA: ")
+    ep.error(pdu, f"{proc} of a {state} SA: ", "invalid_state")
     assert ep.state_of(sa.spi) == params.sa_state_codes[state], f"state code changed by a refused {proc}"
     assert ep.arsn_of(sa.spi, 4) == bytes.fromhex("0a0b0c0d"), f"ARSN changed by a refused {proc}"
     if state == "operational":
@@ -356,7 +358,7 @@ def test_sa_procedure_on_unknown_spi(model: Any, ep: Any, proc: str) -> None:
     spi = model.alloc.unused_spi()
     kid, _ = model.new_key()
     pdu = ep.rekey(spi, kid, None) if proc == "rekey" else ep.sa(proc, spi)
-    ep.error(pdu, f"{proc} of SPI {spi:#06x} (no SA): ")
+    ep.error(pdu, f"{proc} of SPI {spi:#06x} (no SA): ", "unknown_key_or_sa")
 
 
 # --- SEC-KEY-006 ---------------------------------------------------------------------------------

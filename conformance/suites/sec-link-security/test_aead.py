@@ -309,6 +309,18 @@ def test_aes_mask_shorter_than_aad_is_malformed(model: Any, ftype: Any, data_fie
     model.process(frame, "ABM covering only the primary header: ")
 
 
+@pytest.mark.requirement("SEC-AES-007")
+def test_aes_apply_refuses_a_mask_shorter_than_aad(model: Any, iut: Any, ftype: Any, data_field: Any) -> None:
+    """SEC-AES-007: ApplySecurity refuses a frame whose additional authenticated data is longer
+    than the SA's authentication bit mask (it would otherwise authenticate bits nobody masked)."""
+    sa = _sa(model, ftype, AES, (12, 4, 0))
+    model.reconfigure(sa.spi, abm=b"\xff" * ftype.header_length)
+    clear = ftype.clear_frame(data_field(12, 141))
+    assert refusal(iut.apply_security, clear, sa.spi) is not None, (
+        f"ApplySecurity protected a frame although the SA's mask ({ftype.header_length} octets) is shorter than its AAD"
+    )
+
+
 # --- aead-sm4 ----------------------------------------------------------------------------------
 
 

@@ -269,6 +269,33 @@ def test_verify_keys_of_each_verifiable_state(model: Any, ep: Any, oracle: Any) 
 
 
 @pytest.mark.requirement("SEC-KEY-004")
+def test_verification_ivs_are_never_reused(model: Any, ep: Any, oracle: Any, ftype: Any, data_field: Any) -> None:
+    """SEC-KEY-004, NIST SP 800-38D 8: the reply's IV is new under the key: verifications of one
+    key use different IVs, and none reuses an IV the key's SA protected a frame with (a reused GCM
+    nonce leaks the keystream and the authentication subkey). The SA is set to protect its next
+    frame with the IV a verification counter would use next."""
+    kid, key = model.new_key()
+
+    def verification_iv(n: int) -> bytes:
+        challenge = bytes([n]) * 16
+        r = ep.ok(ep.verify([(kid, challenge)]), f"verification {n}: ")
+        block = bytes(r.data[:46])
+        plain = oracle.gcm_decrypt(oracle.AES, key, block[2:14], block[14:30], block[30:46])
+        assert plain == challenge, f"verification {n}: the reply does not decrypt to the challenge under key {kid}"
+        return block[2:14]
+
+    ivs = [verification_iv(0), verification_iv(1)]
+    assert ivs[0] != ivs[1], f"two verifications of key {kid} used the same IV {ivs[0].hex()}"
+    last = max(int.from_bytes(iv, "big") for iv in ivs)
+    sa = model.new_sa(ftype, key_id=kid, iv=last % (1 << 96))
+    model.apply(ftype.clear_frame(data_field(12, 490)), sa.spi, "frame under the verified key: ")
+    used = model.sas[sa.spi].iv.to_bytes(12, "big")
+    ivs.append(verification_iv(2))
+    assert len(set(ivs)) == 3, f"verifications of key {kid} repeated an IV: {[iv.hex() for iv in ivs]}"
+    assert used not in ivs, f"a verification reply reused IV {used.hex()}, which ApplySecurity used under key {kid}"
+
+
+@pytest.mark.requirement("SEC-KEY-004")
 @pytest.mark.applies_if("'sm4-gcm' in gmac_algorithms")
 def test_verify_sm4_key(model: Any, ep: Any, oracle: Any) -> None:
     """355.1-B-1 3.8, ep_verify: a 16-octet key is verified with SM4-GCM."""
@@ -477,6 +504,22 @@ def test_unknown_procedure(model: Any, ep: Any, params: Any) -> None:
     for tag in _unknown_tags(params):
         ep.error(bytes([tag]) + (16).to_bytes(2, "big") + pre.to_bytes(2, "big"), f"tag {tag:#04x}: ", "unknown_procedure")
     ep.ok(ep.keys("activate", [pre]), "activating the pre-activation key named by the unknown procedures: ")
+
+
+@pytest.mark.requirement("SEC-KEY-007")
+@pytest.mark.parametrize("flag", ["reply", "user"])
+def test_reply_and_user_flag_pdus_change_nothing(model: Any, iut: Any, ep: Any, flag: str) -> None:
+    """355.1-B-1 6, ep_pdu: a PDU whose type bit says reply gets no reply and is not carried out;
+    a command with the user flag set is no procedure of this profile (unknown_procedure)."""
+    pre, _ = model.new_key(state="pre-activation")
+    tag = ep.tag("key_management", "activate") | (0x80 if flag == "reply" else 0x40)
+    pdu = bytes([tag]) + (16).to_bytes(2, "big") + pre.to_bytes(2, "big")
+    if flag == "reply":
+        raw = iut.extended_procedure(pdu)
+        assert raw is None, f"a reply-type PDU got a reply ({bytes(raw).hex()}); ep_pdu: no reply (null)"
+    else:
+        ep.error(pdu, "activate with the user flag set: ", "unknown_procedure")
+    ep.ok(ep.keys("activate", [pre]), f"the key named by the {flag}-flag PDU is still pre-activation, so activating it: ")
 
 
 # --- SEC-KEY-008 ---------------------------------------------------------------------------------

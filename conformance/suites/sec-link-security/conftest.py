@@ -307,6 +307,9 @@ class Sa:
     iv: int
     sn: int
     state: str = "operational"
+    #: An active key of the same algorithm named in the SA's other key field (akid of an
+    #: authenticated-encryption SA, ekid of an authentication SA): a product must not use it.
+    decoy_key_id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The SA as configure_sa takes it."""
@@ -317,8 +320,8 @@ class Sa:
             "fecf": self.layout.fecf,
             "service_type": self.service_type,
             "algorithm": self.algorithm,
-            "ekid": self.key_id if self.service_type == AE else None,
-            "akid": self.key_id if self.service_type == AUTH else None,
+            "ekid": self.key_id if self.service_type == AE else self.decoy_key_id,
+            "akid": self.key_id if self.service_type == AUTH else self.decoy_key_id,
             "iv_length": self.iv_length,
             "sequence_number_length": self.sequence_number_length,
             "pad_length_length": self.pad_length_length,
@@ -496,8 +499,12 @@ class Model:
         (``data_length`` octets, whose first octet it clears when ``clearing_mask``)."""
         if algorithm == SM4:
             need_sm4()
+        decoy = None
         if key_id == -1:
             key_id, _ = self.new_key(algorithm, key_state)
+            # SEC-AES-002 / SEC-AUTH-001: the service's key is ekid (AEAD) or akid (authentication);
+            # the other field names a different active key, which the product must ignore.
+            decoy, _ = self.new_key(algorithm, "active")
         sec = 2 + iv_length + sn_length + pad_length_length
         if abm is None:
             abm = layout.mask(clearing_mask) + b"\xff" * sec
@@ -518,6 +525,7 @@ class Model:
             iv=iv,
             sn=sn % (1 << (8 * sn_length)),
             state=state,
+            decoy_key_id=decoy,
         )
         return self.configure(sa)
 

@@ -111,6 +111,17 @@ def _new_master(model: Any, state: str = "active") -> tuple[int, bytes]:
 
 
 @pytest.mark.requirement("SEC-KEY-002")
+def test_otar_naming_a_key_twice_installs_nothing(model: Any, ep: Any, oracle: Any) -> None:
+    """ep_otar: an OTAR naming one key id twice (two different keys for it) is refused with
+    invalid_state and installs neither, whatever the order the product would take them in."""
+    mid, mkey = _new_master(model)
+    kid = model.alloc.key_id()
+    keys = [(kid, oracle.suite_key(kid, 32, "first")), (kid, oracle.suite_key(kid, 32, "second"))]
+    ep.error(ep.otar(mid, mkey, keys, OTAR_IV), "OTAR naming a key id twice: ", "invalid_state")
+    ep.error(ep.keys("activate", [kid]), "activating the key id the refused OTAR named twice: ", "unknown_key_or_sa")
+
+
+@pytest.mark.requirement("SEC-KEY-002")
 def test_otar_installs_keys_pre_activation(model: Any, iut: Any, ep: Any, ftype: Any, oracle: Any, data_field: Any) -> None:
     """355.1-B-1 3.3: an authentic OTAR installs each delivered key, in the pre-activation state."""
     mid, mkey = _new_master(model)
@@ -411,6 +422,14 @@ def test_set_and_read_arsn(model: Any, ep: Any, ftype: Any, sn_length: int, data
     assert ep.arsn_of(sa.spi, sn_length) == bytes(sn_length), "read ARSN after accepting sequence number 0"
 
 
+@pytest.mark.requirement("SEC-KEY-006", "SEC-KEY-007")
+def test_set_arsn_without_sequence_numbers_takes_no_octets(model: Any, ep: Any, ftype: Any) -> None:
+    """SEC-KEY-006/007: set ARSN carries exactly sequence_number_length octets, none for an SA
+    without sequence numbers: one ARSN octet there is a value of the wrong size (malformed)."""
+    sa = model.new_sa(ftype, sn_length=0, sn=0)
+    ep.error(ep.sa("set_arsn", sa.spi, b"\x01"), "set ARSN with one octet on an SA without sequence numbers: ", "malformed")
+
+
 @pytest.mark.requirement("SEC-KEY-006", "SEC-ARP-004")
 def test_read_arsn_after_apply(model: Any, ep: Any, ftype: Any, data_field: Any) -> None:
     """SEC-KEY-006 with SEC-ARP-004: after two applies the ARSN read is the last sequence number sent."""
@@ -555,6 +574,11 @@ def test_frame_security_report(model: Any, iut: Any, ep: Any, ftype: Any, data_f
     model.process(good[:hl] + model.alloc.unused_spi().to_bytes(2, "big") + good[hl + 2 :], "invalid SPI: ", fsr=True, premise=PREMISE)
     model.process(frame(3, 3), "accepted frame (last+3): ", fsr=True, premise=PREMISE)
     ep.ok(ep.alarm_reset(), "second alarm flag reset: ")
+    model.alarm = False
+    model.process(good[:hl] + model.alloc.unused_spi().to_bytes(2, "big") + good[hl + 2 :],
+                  "invalid SPI right after the reset (the reset clears the alarm, not last_spi or sn_lsb): ",
+                  fsr=True, premise=PREMISE)
+    ep.ok(ep.alarm_reset(), "third alarm flag reset: ")
     model.alarm = False
     model.process(frame(1, 1), "accepted frame after the second reset: ", fsr=True, premise=PREMISE)
     bad_len = frame(1, 1)

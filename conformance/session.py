@@ -176,9 +176,9 @@ class CertificationTarget:
         if not given:
             if spec.id not in REFERENCES:
                 raise ImplementationError(f"no reference implementation for {spec.id!r}: give --impl")
-            impl, ics_resource = REFERENCES[spec.id]
+            impl = REFERENCES[spec.id][0]
             if ics_path is None:
-                ics_path = Path(str(resources.files("orbitcert.reference_impl") / ics_resource))
+                ics_path = _reference_ics_path(spec.id)
         ics = load_ics(ics_path, spec) if ics_path is not None else full_ics(spec)
         if _is_reference(spec.id, impl, ics_path):
             ics = _within_platform_limits(ics, platform_limits(spec.id))

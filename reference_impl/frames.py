@@ -61,12 +61,14 @@ __all__ = [
     "TcSegmentHeader",
     "TmPrimaryHeader",
     "UslpPrimaryHeader",
+    "as_octets",
     "build_aos_primary_header",
     "build_tc_primary_header",
     "build_tc_segment_header",
     "build_tm_primary_header",
     "build_uslp_primary_header",
     "check_fecf",
+    "crc16_continue",
     "fecf",
     "frame_type_of",
     "parse_aos_primary_header",
@@ -252,7 +254,9 @@ PrimaryHeader = TcPrimaryHeader | TmPrimaryHeader | AosPrimaryHeader | UslpPrima
 # ---------------------------------------------------------------------------------------------
 
 
-def _octets(data: Any, name: str) -> bytes:
+def as_octets(data: Any, name: str) -> bytes:
+    """``data`` as ``bytes`` (a bytearray or memoryview is copied); anything else is a
+    :class:`FrameError` naming the argument ``name``."""
     if isinstance(data, bytes):
         return data
     if isinstance(data, (bytearray, memoryview)):
@@ -278,7 +282,7 @@ def _build(struct: Any, values: dict[str, Any], what: str) -> bytes:
 
 def parse_tc_primary_header(data: bytes) -> TcPrimaryHeader:
     """The TC primary header at the start of ``data`` (CCSDS 232.0-B-4 4.1.2); version must be 00."""
-    data = _octets(data, "data")
+    data = as_octets(data, "data")
     _need(data, TC_PRIMARY_HEADER_LENGTH, "TC primary header")
     header = TcPrimaryHeader(**_fields(TC_PRIMARY_HEADER.parse(data[:TC_PRIMARY_HEADER_LENGTH])))
     if header.version != _VERSION_TC:
@@ -293,7 +297,7 @@ def build_tc_primary_header(header: TcPrimaryHeader) -> bytes:
 
 def parse_tc_segment_header(data: bytes) -> TcSegmentHeader:
     """The 1-octet TC segment header at the start of ``data`` (CCSDS 232.0-B-4 4.1.3.2)."""
-    data = _octets(data, "data")
+    data = as_octets(data, "data")
     _need(data, 1, "TC segment header")
     return TcSegmentHeader(**_fields(TC_SEGMENT_HEADER.parse(data[:1])))
 
@@ -305,7 +309,7 @@ def build_tc_segment_header(header: TcSegmentHeader) -> bytes:
 
 def parse_tm_primary_header(data: bytes) -> TmPrimaryHeader:
     """The TM primary header at the start of ``data`` (CCSDS 132.0-B-3 4.1.2); version must be 00."""
-    data = _octets(data, "data")
+    data = as_octets(data, "data")
     _need(data, TM_PRIMARY_HEADER_LENGTH, "TM primary header")
     header = TmPrimaryHeader(**_fields(TM_PRIMARY_HEADER.parse(data[:TM_PRIMARY_HEADER_LENGTH])))
     if header.version != 0:
@@ -320,7 +324,7 @@ def build_tm_primary_header(header: TmPrimaryHeader) -> bytes:
 
 def parse_aos_primary_header(data: bytes) -> AosPrimaryHeader:
     """The AOS primary header at the start of ``data`` (CCSDS 732.0-B-4 4.1.2); version must be 01."""
-    data = _octets(data, "data")
+    data = as_octets(data, "data")
     _need(data, AOS_PRIMARY_HEADER_LENGTH, "AOS primary header")
     header = AosPrimaryHeader(**_fields(AOS_PRIMARY_HEADER.parse(data[:AOS_PRIMARY_HEADER_LENGTH])))
     if header.version != _VERSION_AOS:
@@ -339,7 +343,7 @@ def parse_uslp_primary_header(data: bytes) -> UslpPrimaryHeader:
     A truncated header (end of frame primary header flag set) is refused: this profile secures only
     full headers (spec parameter ``uslp_primary_header``).
     """
-    data = _octets(data, "data")
+    data = as_octets(data, "data")
     _need(data, USLP_PRIMARY_HEADER_FIXED_LENGTH, "USLP primary header")
     parsed = USLP_PRIMARY_HEADER_FIXED.parse(data[:USLP_PRIMARY_HEADER_FIXED_LENGTH])
     if parsed.version != _VERSION_USLP:
@@ -382,7 +386,7 @@ def frame_type_of(frame: bytes) -> str | None:
 def parse_primary_header(frame: bytes, *, version_00: str = "tc") -> PrimaryHeader:
     """The primary header of ``frame`` by its version field; ``version_00`` says whether version 00
     is read as ``tc`` or ``tm`` (they share version number 1, binary 00). FrameError otherwise."""
-    frame = _octets(frame, "frame")
+    frame = as_octets(frame, "frame")
     kind = frame_type_of(frame)
     if kind == "tc":
         if version_00 == "tm":
@@ -452,7 +456,9 @@ def set_frame_length_fast(header: bytearray, frame_type: str, total_length: int)
 # ---------------------------------------------------------------------------------------------
 
 
-def fecf(data: bytes, polynomial: int = CCSDS_CRC16_POLYNOMIAL, initial: int = CCSDS_CRC16_INITIAL) -> int:
+def fecf(
+    data: bytes | bytearray | memoryview, polynomial: int = CCSDS_CRC16_POLYNOMIAL, initial: int = CCSDS_CRC16_INITIAL
+) -> int:
     """CRC-16 of ``data`` (CCSDS 232.0-B-4 4.1.4.2: MSB first, no reflection, no final XOR).
 
     The CCSDS polynomial 0x1021 runs through :func:`crc16_continue` (``fastcrc``, a carry-less
@@ -462,7 +468,7 @@ def fecf(data: bytes, polynomial: int = CCSDS_CRC16_POLYNOMIAL, initial: int = C
     """
     if polynomial == 0x1021:
         return crc16_continue(data, initial)
-    return crc16_table_driven(data, polynomial, initial)
+    return crc16_table_driven(bytes(data), polynomial, initial)
 
 
 def crc16_continue(data: bytes | bytearray | memoryview, register: int) -> int:

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .errors import FrameError, ProvisioningError
+from ..frames import as_octets
+from .errors import ProvisioningError
 from .keys import KeyStore
 from .procedures import ExtendedProcedures
 from .sa import MAX_SAS, SUPPORTED_FRAME_TYPES, SaTable, SecurityParameters, default_parameters, parse_sa
@@ -26,14 +27,6 @@ if TYPE_CHECKING:
     from .boot import SecureBoot
 
 __all__ = ["ReferenceLinkSecurity", "create"]
-
-
-def _octets(value: Any, name: str) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, (bytearray, memoryview)):
-        return bytes(value)
-    raise FrameError(f"{name}: expected bytes, got {type(value).__name__}")
 
 
 class ReferenceLinkSecurity:
@@ -81,7 +74,7 @@ class ReferenceLinkSecurity:
 
     def apply_security(self, frame: bytes, spi: int) -> bytes:
         """ApplySecurity: the protected frame of the clear ``frame`` under SA ``spi``."""
-        return self.engine.apply_security(_octets(frame, "frame"), spi)
+        return self.engine.apply_security(as_octets(frame, "frame"), spi)
 
     def protect_batch(self, frames: Iterable[bytes], spi: int) -> list[bytes]:
         """ApplySecurity of many frames under one SA (not a spec operation: the benchmark's entry)."""
@@ -89,11 +82,11 @@ class ReferenceLinkSecurity:
 
     def process_security(self, frame: bytes) -> dict[str, Any]:
         """ProcessSecurity: {accepted, payload, reason, fsr}."""
-        return self.engine.process_security(_octets(frame, "frame")).as_dict()
+        return self.engine.process_security(as_octets(frame, "frame")).as_dict()
 
     def extended_procedure(self, pdu: bytes) -> bytes | None:
         """The reply PDU to one 355.1-B-1 procedure PDU (None for a PDU that is itself a reply)."""
-        return self.procedures.handle(_octets(pdu, "pdu"))
+        return self.procedures.handle(as_octets(pdu, "pdu"))
 
     # -- secure boot (delegated) -----------------------------------------------------------------
 

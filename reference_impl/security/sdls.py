@@ -36,7 +36,6 @@ from typing import Any, Final, Protocol
 from .crypto import Buffer
 
 from ..frames import (
-    crc16_continue,
     TC_MAX_FRAME_LENGTH,
     USLP_MAX_FRAME_LENGTH,
     fecf,
@@ -142,7 +141,6 @@ class SdlsEngine:
         self.last_spi = 0
         self._crc_poly = self.params.crc16_polynomial
         self._crc_init = self.params.crc16_initial
-        self._fast_crc = self._crc_poly == 0x1021
 
     # -- hooks --------------------------------------------------------------------------------
 
@@ -178,9 +176,7 @@ class SdlsEngine:
 
     def _crc_continue(self, data: Any, register: int) -> int:
         """The CRC-16 register after ``data``, starting from ``register`` (232.0-B-4 4.1.4.2)."""
-        if self._fast_crc:
-            return crc16_continue(data, register)
-        return fecf(bytes(data), self._crc_poly, register)
+        return fecf(data, self._crc_poly, register)
 
     def _resolve_for_apply(self, spi: int) -> tuple[SaRecord, GcmCipher]:
         if isinstance(spi, bool) or not isinstance(spi, int):

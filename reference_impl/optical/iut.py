@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import coding
+from .cop1_ops import ReliableOps
+from .framing_ops import FramingOps
+from .pat_ops import AcquisitionOps
 from .parameters import CodingError, CodingParameters
 
 if TYPE_CHECKING:
@@ -20,8 +23,10 @@ if TYPE_CHECKING:
 __all__ = ["ReferenceOpticalLink", "create"]
 
 
-class ReferenceOpticalLink:
-    """Golden-model implementation of the ``coding`` class test interface.
+class ReferenceOpticalLink(FramingOps, ReliableOps, AcquisitionOps):
+    """Golden-model implementation of the net-optical-isl test interface: the ``coding``
+    operations here, those of ``framing``, ``reliable`` and ``acquisition`` in their mixins
+    (the ``budget`` class is verified by analysis and has no operations).
 
     ``params`` are the coding parameters of the spec under test (default: :func:`coding.default_parameters`);
     every coding call is made with them.
@@ -30,10 +35,12 @@ class ReferenceOpticalLink:
     name = "orbitcert-reference-optical"
     version = "1.0.0"
 
-    def __init__(self, params: CodingParameters | None = None) -> None:
+    def __init__(self, params: CodingParameters | None = None, spec: Spec | None = None) -> None:
         if params is not None and not isinstance(params, CodingParameters):
             raise CodingError(f"params: expected CodingParameters, got {type(params).__name__}")
         self.params: CodingParameters = coding.default_parameters() if params is None else params
+        #: The spec version under test (None: defaults); the mixins read their parameters from it.
+        self.spec: Spec | None = spec
 
     def encode(self, frames: Sequence[bytes], interleave: int, randomize: bool = True) -> bytes:
         """CADU stream: per frame the attached sync marker and its (randomized) RS codeblock."""
@@ -56,4 +63,4 @@ def create(spec: Spec | None = None) -> ReferenceOpticalLink:
     """
     if spec is None:
         return ReferenceOpticalLink()
-    return ReferenceOpticalLink(CodingParameters.from_spec(spec))
+    return ReferenceOpticalLink(CodingParameters.from_spec(spec), spec)

@@ -17,6 +17,7 @@ if _typing.TYPE_CHECKING:
     from .results import ClassResult, Decision, RequirementResult, TestResult, Verdict
     from .run import CertificationRun, run_certification
     from .session import CertificationTarget
+    from .statistics import EvidenceRecorder, binomial_sample_size, clopper_pearson_upper, poisson_upper
     from .suite import ics_under_test, refusal, requirement_ids, spec_under_test
     from .timeouts import TestTimeout
     from .verdicts import Inconclusive, inconclusive
@@ -28,6 +29,7 @@ _EXPORTS = {
     "CertificationTarget": "session",
     "ClassResult": "results",
     "Decision": "results",
+    "EvidenceRecorder": "statistics",
     "Implementation": "report",
     "Inconclusive": "verdicts",
     "PROTOCOLS": "interfaces",
@@ -38,11 +40,14 @@ _EXPORTS = {
     "TestResult": "results",
     "TestTimeout": "timeouts",
     "Verdict": "results",
+    "binomial_sample_size": "statistics",
     "check_product": "interfaces",
+    "clopper_pearson_upper": "statistics",
     "diff_reports": "diff",
     "ics_under_test": "suite",
     "inconclusive": "verdicts",
     "load_report": "writers",
+    "poisson_upper": "statistics",
     "refusal": "suite",
     "requirement_ids": "suite",
     "run_certification": "run",
@@ -56,6 +61,7 @@ __all__ = [
     "CertificationTarget",
     "ClassResult",
     "Decision",
+    "EvidenceRecorder",
     "Implementation",
     "Inconclusive",
     "PROTOCOLS",
@@ -66,11 +72,14 @@ __all__ = [
     "TestResult",
     "TestTimeout",
     "Verdict",
+    "binomial_sample_size",
     "check_product",
+    "clopper_pearson_upper",
     "diff_reports",
     "ics_under_test",
     "inconclusive",
     "load_report",
+    "poisson_upper",
     "refusal",
     "requirement_ids",
     "run_certification",

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from orbitcert.specs.ics import Ics
     from orbitcert.specs.model import Spec
 
+    from .statistics import EvidenceRecorder
+
 SUITES_DIR = Path(__file__).parent / "suites"
 _PREVIOUS_HYPOTHESIS_SETTINGS = pytest.StashKey[Any]()
 
@@ -221,3 +223,15 @@ def iut(request: pytest.FixtureRequest) -> Any:
     from .suite import certification_session
 
     return certification_session(request.config).get_product()
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest) -> EvidenceRecorder:
+    """What the test computes for its report: statistical verdicts (``evidence.binomial``) and
+    analyses (``evidence.analysis``); see :mod:`orbitcert.conformance.statistics`."""
+    from .recorder import EVIDENCE
+    from .statistics import EvidenceRecorder
+
+    recorder = EvidenceRecorder()
+    request.node.stash[EVIDENCE] = recorder
+    return recorder

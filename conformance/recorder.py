@@ -38,13 +38,15 @@ from .options import RunOptions, minimum_examples
 from .report import Implementation, Report, SuiteBinding, Thoroughness, build_report, now_utc, suite_digest
 from .results import TestResult, Verdict
 from .session import CertificationTarget, declared_identity
-from .suite import applies_if_predicates, requirement_ids
+from .suite import applies_if_predicates, belongs_to_other_version, other_version_requirements, requirement_ids
 from .timeouts import time_limit
 from .verdicts import PhaseOutcome, combine_phases, exclusion_reason, phase_verdict, probe_unsupported
 
 PROPERTY = "orbitcert"
 NOT_APPLICABLE = pytest.StashKey[str]()
 PROBE = pytest.StashKey[str]()
+#: The ``evidence`` fixture of a test (:class:`.statistics.EvidenceRecorder`).
+EVIDENCE = pytest.StashKey[Any]()
 MAX_MESSAGE = 2000
 
 
@@ -157,6 +159,7 @@ class CertificationSession:
         self.reqs: dict[str, tuple[str, ...]] = {}
         self.results: dict[str, TestResult] = {}
         self.probes: dict[str, tuple[str, bool]] = {}
+        self.evidence: dict[str, list[Any]] = {}
         self.report: Report | None = None
         self.written: list[Path] = []
 
@@ -247,9 +250,18 @@ class CertificationSession:
             self.bridge = None
 
     # -- selection and execution -------------------------------------------------------------
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        """Refuse to run a test whose module object was not loaded from its own file (a module of
-        the same name already imported in this process): the run would test something else."""
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        """Deselect the tests of requirements only other versions of the spec define
+        (:func:`.suite.other_version_requirements`), and refuse to run a test whose module object
+        was not loaded from its own file (a module of the same name already imported in this
+        process): the run would test something else."""
+        others = other_version_requirements(self.target.loaded.spec, self.options.catalogs)
+        if others:
+            dropped = [i for i in items if belongs_to_other_version(requirement_ids(i), others)]
+            if dropped:
+                keep = set(map(id, dropped))
+                items[:] = [i for i in items if id(i) not in keep]
+                config.hook.pytest_deselected(items=dropped)
         for item in items:
             module = getattr(item, "module", None)
             source = getattr(module, "__file__", None)
@@ -325,6 +337,9 @@ class CertificationSession:
                 if observed else f"probe of ICS {probe}: not implemented, as the ICS declares ({text[:300]})"
             )
         value.update(verdict=verdict.value, message=text[:MAX_MESSAGE])
+        recorded = item.stash.get(EVIDENCE, None)
+        if recorded is not None and recorded.items and report.when == "call":
+            value["evidence"] = [e.model_dump(mode="json") for e in recorded.items]
         if self.declared is not None:
             # Travels with the report, so the controller of an xdist run (which keeps no product)
             # names the product exactly as a serial run does.
@@ -345,6 +360,8 @@ class CertificationSession:
             verdict, message = Verdict(value["verdict"]), str(value["message"])
             if "probe" in value:
                 self.probes[report.nodeid] = (str(value["probe"]), bool(value["observed"]))
+            if value.get("evidence"):
+                self.evidence[report.nodeid] = list(value["evidence"])
             if value.get("product") and self.declared is None:
                 self.declared = ProductIdentity.model_validate(value["product"])
                 if self.events is not None:
@@ -370,6 +387,7 @@ class CertificationSession:
             message=message,
             probe=probe,
             observed=observed,
+            evidence=self.evidence.get(nodeid, []),
         )
         self.results[result.nodeid] = result
         if self.events is not None:

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import Enum
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+import math
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from orbitcert.specs.model import Level, Verification
 
 __all__ = [
+    "AnalysisEvidence",
+    "BinomialEvidence",
     "ClassResult",
+    "Evidence",
+    "Quantity",
     "Decision",
     "Misdeclaration",
     "RequirementResult",
@@ -69,6 +76,80 @@ class _Result(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+def _finite(v: float) -> float:
+    if not math.isfinite(v):
+        raise ValueError("must be a finite number")
+    return v
+
+
+class BinomialEvidence(_Result):
+    """A statistical verdict (:meth:`orbitcert.conformance.statistics.EvidenceRecorder.binomial`):
+    ``failures`` in ``trials`` fixed in advance; passed when the one-sided Clopper-Pearson upper
+    bound on the failure probability at ``confidence`` is at most ``max_fraction``."""
+
+    kind: Literal["binomial"] = "binomial"
+    quantity: str = Field(description="What counts as a failure, e.g. 'acquisitions not complete within 100 s'.")
+    method: Literal["clopper-pearson"] = "clopper-pearson"
+    trials: int = Field(ge=1)
+    failures: int = Field(ge=0)
+    confidence: float = Field(ge=0.5, lt=1)
+    bound: float = Field(ge=0, le=1, description="One-sided upper confidence bound on the failure probability.")
+    max_fraction: float = Field(gt=0, lt=1, description="The largest failure probability the requirement allows.")
+    passed: bool
+    samples: list[float | None] | None = Field(
+        default=None, description="One value per trial (null: no event within the trial), for the report's chart."
+    )
+    limit: float | None = Field(default=None, description="The sample value above which a trial is a failure.")
+    unit: str = ""
+    sample_label: str = ""
+
+    _finite_bound = field_validator("bound", "confidence", "max_fraction")(_finite)
+
+    @field_validator("samples")
+    @classmethod
+    def _finite_samples(cls, v: list[float | None] | None) -> list[float | None] | None:
+        if v is not None and any(x is not None and not math.isfinite(x) for x in v):
+            raise ValueError("samples are finite numbers or null")
+        return v
+
+    def summary(self) -> str:
+        """One line: counts, bound, requirement and verdict."""
+        verdict = "meets" if self.passed else "does not meet"
+        return (
+            f"{self.quantity}: {self.failures} of {self.trials} trials; {self.confidence:.0%} upper bound "
+            f"{self.bound:.4f} {verdict} the required <= {self.max_fraction:g} (Clopper-Pearson)"
+        )
+
+
+class Quantity(_Result):
+    """One named value of an analysis, with its unit."""
+
+    name: str
+    value: float | int | str
+    unit: str = ""
+
+    @field_validator("value")
+    @classmethod
+    def _finite_value(cls, v: float | int | str) -> float | int | str:
+        if isinstance(v, float):
+            _finite(v)
+        return v
+
+
+class AnalysisEvidence(_Result):
+    """A verification by analysis (:meth:`~orbitcert.conformance.statistics.EvidenceRecorder.analysis`):
+    the inputs, each step of the computation, and the conclusion."""
+
+    kind: Literal["analysis"] = "analysis"
+    title: str
+    inputs: list[Quantity] = Field(default_factory=list)
+    steps: list[Quantity] = Field(default_factory=list)
+    conclusion: str = ""
+
+
+Evidence = Annotated[BinomialEvidence | AnalysisEvidence, Field(discriminator="kind")]
+
+
 class TestResult(_Result):
     """One test of the suite, with the verdict of its phases combined."""
 
@@ -85,6 +166,9 @@ class TestResult(_Result):
         "the ICS declares the capability unsupported, to compare what the product does with what it declares.",
     )
     observed: bool | None = Field(default=None, description="For a probe: whether the product showed the capability.")
+    evidence: list[Evidence] = Field(
+        default_factory=list, description="What the test computed: statistical verdicts and analyses, in order."
+    )
 
 
 class RequirementResult(_Result):

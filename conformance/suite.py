@@ -13,7 +13,8 @@ spec allows and mark those the ICS does not declare as not applicable.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -57,6 +58,37 @@ def requirement_ids(item: pytest.Item) -> tuple[str, ...]:
             if str(a) not in ids:
                 ids.append(str(a))
     return tuple(ids)
+
+
+def other_version_requirements(spec: Spec, catalogs: Sequence[str | Path] = ()) -> frozenset[str]:
+    """Requirement ids that other versions of ``spec`` in the catalog define and ``spec`` does not.
+
+    One suite serves every version of its spec. A test all of whose requirements are such ids
+    verifies a requirement another version added (or retired): it is not part of this version's
+    suite and is deselected, so ``net-optical-isl@1.0.0`` is certified without the framing tests
+    1.1.0 added. A test naming an id that no version defines stays an error (a typo is never
+    silently skipped). A version that does not load is skipped here: ``specs lint`` reports it.
+    """
+    from orbitcert.specs.errors import OrbitcertError
+    from orbitcert.specs.loader import Catalog
+
+    own = {r.id for r in spec.requirements}
+    catalog = Catalog.discover(catalogs)
+    others: set[str] = set()
+    for version in catalog.versions(spec.id):
+        if version == spec.version:
+            continue
+        try:
+            loaded = catalog.load(f"{spec.id}@{version}")
+        except OrbitcertError:
+            continue
+        others.update(r.id for r in loaded.spec.requirements)
+    return frozenset(others - own)
+
+
+def belongs_to_other_version(ids: Sequence[str], others: frozenset[str]) -> bool:
+    """Whether a test naming ``ids`` verifies only requirements of other versions of the spec."""
+    return bool(ids) and all(r in others for r in ids)
 
 
 def applies_if_predicates(item: pytest.Item) -> tuple[str, ...]:

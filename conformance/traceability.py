@@ -31,8 +31,9 @@ class _Collector:
         self.errors: list[str] = []
         self.exit_code = 0
 
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        for item in items:
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        # After every plugin's selection: tests of other versions' requirements are deselected.
+        for item in session.items:
             self.tests[item.nodeid] = requirement_ids(item)
             path, line, _ = item.location
             self.locations[item.nodeid] = (str(Path(item.path)), (line + 1) if line is not None else None)

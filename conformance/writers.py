@@ -25,6 +25,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 import jinja2
+import markupsafe
 
 from orbitcert.specs.digest import canonical_json
 from orbitcert.specs.errors import InputFileError, ReportError, from_validation_error
@@ -33,6 +34,7 @@ from orbitcert.specs.fsutil import atomic_write, read_bounded
 from orbitcert.specs.safetext import clean_data, clean_text, printable, xml_text
 from .options import FORMATS
 from .report import Report
+from .results import BinomialEvidence, Evidence
 from .signing import generate_key, load_private_key, sign_report
 
 
@@ -54,7 +56,18 @@ def report_json(report: Report) -> bytes:
 def report_html(report: Report) -> str:
     """One self-contained HTML page: summary, classes, then requirements with their tests."""
     tests = {t.nodeid: t for t in report.tests}
-    return xml_text(_env.get_template("report.html.j2").render(r=report, tests=tests))
+    evidence = [(t, e, _chart(e)) for t in report.tests for e in t.evidence]
+    return xml_text(_env.get_template("report.html.j2").render(r=report, tests=tests, evidence=evidence))
+
+
+def _chart(ev: Evidence) -> markupsafe.Markup | None:
+    """The inline SVG chart of a statistical verdict (matplotlib escapes the text it draws)."""
+    if not isinstance(ev, BinomialEvidence):
+        return None
+    from .charts import distribution_svg
+
+    svg = distribution_svg(ev)
+    return markupsafe.Markup(svg) if svg else None
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&!])")
@@ -98,6 +111,10 @@ def report_markdown(report: Report) -> str:
     if failing:
         lines += ["", "Requirements not passed:", ""]
         lines += [f"- {_md_code(r.id)} ({r.level.value}) {r.verdict.value}: {_md_text(r.reason)}" for r in failing]
+    stats = [(t, e) for t in report.tests for e in t.evidence if isinstance(e, BinomialEvidence)]
+    if stats:
+        lines += ["", "Statistical verdicts:", ""]
+        lines += [f"- {_md_text(', '.join(t.requirements))}: {_md_text(e.summary())}" for t, e in stats]
     return "\n".join(lines) + "\n"
 
 

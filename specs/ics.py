@@ -24,6 +24,8 @@ integer, enum and string items stay absent (there is no "not supported" value fo
 
 from __future__ import annotations
 
+import math
+
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +77,11 @@ def _check_value(item: IcsItem, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ValueError(f"expected true or false, got {value!r}")
         return value
-    if t is IcsType.integer:
-        if isinstance(value, bool) or not isinstance(value, int):
+    if t in (IcsType.integer, IcsType.number):
+        if t is IcsType.integer and (isinstance(value, bool) or not isinstance(value, int)):
             raise ValueError(f"expected an integer, got {value!r}")
+        if t is IcsType.number and (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)):
+            raise ValueError(f"expected a finite number, got {value!r}")
         if item.minimum is not None and value < item.minimum:
             raise ValueError(f"{value} is below the minimum {item.minimum}")
         if item.maximum is not None and value > item.maximum:
@@ -246,7 +250,7 @@ def _full_value(item: IcsItem) -> Any:
         return list(item.values or [])
     if item.type is IcsType.enum:
         return item.values[0] if item.values else None
-    if item.type is IcsType.integer:
+    if item.type in (IcsType.integer, IcsType.number):
         return item.maximum if item.maximum is not None else (item.minimum or 0)
     return ""
 

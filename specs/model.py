@@ -103,10 +103,12 @@ class Requirement(_Strict):
 
 
 class IcsType(str, Enum):
-    """Value types of ICS items. ``set`` is a subset of ``values`` (e.g. supported depths)."""
+    """Value types of ICS items. ``set`` is a subset of ``values`` (e.g. supported depths);
+    ``number`` is a real number (a declared physical quantity, e.g. transmit power in W)."""
 
     boolean = "boolean"
     integer = "integer"
+    number = "number"
     string = "string"
     enum = "enum"
     set = "set"
@@ -129,8 +131,9 @@ class IcsItem(_Strict):
     status: IcsStatus
     type: IcsType
     values: list[int | str] | None = Field(default=None, description="Allowed values (enum, set).")
-    minimum: int | None = None
-    maximum: int | None = None
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+    unit: str | None = Field(default=None, description="Unit of a number or integer answer (e.g. W, nm, dB).")
     condition: str | None = Field(default=None, description="Predicate making a C item required.")
     default: Any = Field(default=None, description="Value of a product claiming every option.")
     clause: str | None = None

@@ -224,13 +224,14 @@ def _allowed(item: IcsItem) -> str:
     if item.values:
         values = ", ".join(_json_value(v) for v in item.values)
         return f"subset of {{{values}}}" if item.type is IcsType.set else f"one of {{{values}}}"
+    unit = f" {item.unit}" if item.unit else ""
     if item.minimum is not None and item.maximum is not None:
-        return f"{item.minimum}..{item.maximum}"
+        return f"{item.minimum}..{item.maximum}{unit}"
     if item.minimum is not None:
-        return f">= {item.minimum}"
+        return f">= {item.minimum}{unit}"
     if item.maximum is not None:
-        return f"<= {item.maximum}"
-    return ""
+        return f"<= {item.maximum}{unit}"
+    return unit.strip()
 
 
 def _ics(s: Spec, width: int) -> list[str]:

@@ -15,7 +15,7 @@ from orbitcert.specs.loader import bundled_catalog_dir, load_ref
 BUNDLED_SPEC = bundled_catalog_dir() / "net-optical-isl" / "1.0.0.yaml"
 
 
-def new_optical_version(catalog: Path, version: str = "1.1.0", marker: str = "352EF853") -> Path:
+def new_optical_version(catalog: Path, version: str = "2.0.0", marker: str = "352EF853") -> Path:
     """A copy of net-optical-isl 1.0.0 published as ``version`` in ``catalog`` with another
     attached sync marker (the CCSDS 131.0-B marker of other codes), frozen with its digest."""
     text = re.sub(r"(?m)^digest: .*\n", "", BUNDLED_SPEC.read_text())  # a new version: not yet frozen

@@ -185,15 +185,15 @@ def test_lint_a_spec_outside_the_catalog_and_misnamed_files(tmp_path: Path, cli:
     import yaml
 
     data = yaml.safe_load((Path(__file__).resolve().parents[2] / "specs/catalog/net-optical-isl/1.0.0.yaml").read_text())
-    data.update(version="1.1.0", status="draft")
+    data.update(version="1.2.0", status="draft")
     data.pop("digest")
-    draft = tmp_path / "cat" / "net-optical-isl" / "1.1.0.yaml"
+    draft = tmp_path / "cat" / "net-optical-isl" / "1.2.0.yaml"
     draft.parent.mkdir(parents=True)
     draft.write_text(yaml.safe_dump(data, sort_keys=False))
     ok = cli("specs", "lint", str(draft), cwd=tmp_path)
     assert ok.code == 0 and "0 finding(s)" in ok.stdout, ok.stdout + ok.stderr
     (draft.parent / "notes.yaml").write_text("just: notes\n")
     listing = cli("specs", "list", "--catalog", str(tmp_path / "cat"), cwd=tmp_path)
-    assert listing.code == 0 and "1.1.0" in listing.stdout
+    assert listing.code == 0 and "1.2.0" in listing.stdout
     lint = cli("specs", "lint", "--no-suite", "--catalog", str(tmp_path / "cat"), cwd=tmp_path)
     assert lint.code == 1 and "notes.yaml: OC110" in lint.stdout

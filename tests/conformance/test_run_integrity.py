@@ -237,6 +237,6 @@ def test_plain_pytest_imports_a_factory_from_the_working_directory(
 def test_a_new_version_in_an_outside_catalog_runs_in_the_child_too(tmp_path: Path) -> None:
     catalog = tmp_path / "cat"
     new_optical_version(catalog)
-    target = CertificationTarget.resolve("net-optical-isl@1.1.0", catalogs=[catalog])
+    target = CertificationTarget.resolve("net-optical-isl@2.0.0", catalogs=[catalog])
     run = run_certification(target, RunOptions.create(out=tmp_path / "out", examples=25, catalogs=[catalog]))
-    assert run.report.decision.value == "certified" and run.report.spec.version == "1.1.0"
+    assert run.report.decision.value == "certified" and run.report.spec.version == "2.0.0"

@@ -36,24 +36,24 @@ def _certify(catalog: Path, out: Path, ref: str, impl: str | None = None) -> obj
 
 def test_latest_is_the_new_version_and_its_suite_is_the_bundled_one(catalog: Path) -> None:
     target = CertificationTarget.resolve("net-optical-isl@latest", catalogs=[catalog])
-    assert target.loaded.spec.version == "1.1.0"
+    assert target.loaded.spec.version == "2.0.0"
     assert target.loaded.spec.parameter("attached_sync_marker") == "352EF853"
     assert target.suite_origin == "bundled" and target.suite.name == "net-optical-isl"
-    assert target.ics.spec == "net-optical-isl@1.1.0", "the reference ICS answers every version"
+    assert target.ics.spec == "net-optical-isl@2.0.0", "the reference ICS answers every version"
     product = target.create_product()
     assert product.params.attached_sync_marker == bytes.fromhex("352EF853"), "the factory got the spec under test"
 
 
 def test_reference_certifies_against_the_new_version_with_its_parameters(catalog: Path, tmp_path: Path) -> None:
-    report = _certify(catalog, tmp_path, "net-optical-isl@1.1.0")
-    assert report.spec.version == "1.1.0"  # type: ignore[attr-defined]
+    report = _certify(catalog, tmp_path, "net-optical-isl@2.0.0")
+    assert report.spec.version == "2.0.0"  # type: ignore[attr-defined]
     assert report.decision.value == "certified", report.not_passed()  # type: ignore[attr-defined]
 
 
 def test_a_product_that_ignores_the_new_parameters_is_not_certified(catalog: Path, tmp_path: Path) -> None:
-    """Known answers come from 1.1.0's marker: the 1.0.0 marker fails OISL-COD-001, and the
-    stale receiver finds no 1.1.0 codeblock (OISL-COD-010)."""
-    report = _certify(catalog, tmp_path, "net-optical-isl@1.1.0", impl=f"{__name__}:stale_product")
+    """Known answers come from 2.0.0's marker: the 1.0.0 marker fails OISL-COD-001, and the
+    stale receiver finds no 2.0.0 codeblock (OISL-COD-010)."""
+    report = _certify(catalog, tmp_path, "net-optical-isl@2.0.0", impl=f"{__name__}:stale_product")
     verdicts = {r.id: r.verdict.value for r in report.requirements}  # type: ignore[attr-defined]
     assert verdicts["OISL-COD-001"] == "fail"
     assert verdicts["OISL-COD-010"] == "fail"
@@ -63,4 +63,4 @@ def test_a_product_that_ignores_the_new_parameters_is_not_certified(catalog: Pat
 def test_the_old_version_still_certifies(catalog: Path, tmp_path: Path) -> None:
     report = _certify(catalog, tmp_path, "net-optical-isl@1.0.0")
     assert report.decision.value == "certified"  # type: ignore[attr-defined]
-    assert Catalog.discover([catalog]).versions("net-optical-isl") == ["1.0.0", "1.1.0"]
+    assert Catalog.discover([catalog]).versions("net-optical-isl") == ["1.0.0", "1.1.0", "2.0.0"]

@@ -13,6 +13,10 @@ from pydantic import ValidationError
 
 from orbitcert.conformance.schemas import generated_schemas, load_schema
 from orbitcert.specs.loader import Catalog, bundled_catalog_dir, load_spec_file
+
+#: Bundled versions of net-optical-isl, and the newest published one (``@latest``).
+BUNDLED_VERSIONS = Catalog.discover().versions("net-optical-isl")
+LATEST_PUBLISHED = Catalog.discover().load("net-optical-isl@latest").spec.version
 from orbitcert.specs.digest import content_digest
 from orbitcert.specs.errors import CatalogError, InputFileError, SpecError, SpecNotFoundError
 from orbitcert.specs.model import Spec
@@ -143,15 +147,15 @@ def test_lint_schema_findings_are_all_reported(tmp_path: Path) -> None:
 
 def test_catalog_resolves_latest_and_extra_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = _data()
-    data.update(version="1.1.0", status="draft")
+    data.update(version="1.2.0", status="draft")
     data.pop("digest")
     _write(tmp_path, data)
     cat = Catalog.discover([tmp_path])
-    assert cat.versions("net-optical-isl") == ["1.0.0", "1.1.0"]
-    assert cat.load("net-optical-isl@latest").spec.version == "1.0.0", "latest = newest *published*"
-    assert cat.load("net-optical-isl@1.1.0").spec.status.value == "draft"
+    assert cat.versions("net-optical-isl") == [*BUNDLED_VERSIONS, "1.2.0"]
+    assert cat.load("net-optical-isl@latest").spec.version == LATEST_PUBLISHED, "latest = newest *published*"
+    assert cat.load("net-optical-isl@1.2.0").spec.status.value == "draft"
     monkeypatch.setenv("ORBITCERT_CATALOG", str(tmp_path))
-    assert Catalog.discover().versions("net-optical-isl") == ["1.0.0", "1.1.0"]
+    assert Catalog.discover().versions("net-optical-isl") == [*BUNDLED_VERSIONS, "1.2.0"]
 
 
 @pytest.mark.parametrize("ref", ["no-such-spec@1.0.0", "net-optical-isl@9.9.9", "Bad Ref", "net-optical-isl@1.x"])

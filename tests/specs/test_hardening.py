@@ -177,9 +177,9 @@ def test_say_and_errors_print_untrusted_text_verbatim_but_escaped(
 
 
 def test_spec_title_with_markup_and_escape_is_listed_verbatim(tmp_path: Path, cli: Callable[..., Any]) -> None:
-    text = BUNDLED.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1.1.0", 1)
+    text = BUNDLED.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1.2.0", 1)
     text = re.sub(r"(?m)^title: .*$", lambda m: 'title: "[/][b]\\e:ok:"', text, count=1)
-    p = tmp_path / "net-optical-isl" / "1.1.0.yaml"
+    p = tmp_path / "net-optical-isl" / "1.2.0.yaml"
     p.parent.mkdir()
     p.write_text(text, encoding="utf-8")
     result = cli("specs", "list", "--catalog", str(tmp_path))

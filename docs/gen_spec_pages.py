@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import mkdocs_gen_files
 
 from orbitcert.conformance import interfaces
-from orbitcert.conformance.interfaces import PROTOCOLS
+from orbitcert.conformance.interfaces import CLASS_PROTOCOLS, PROTOCOLS
 from orbitcert.specs.loader import Catalog
 from orbitcert.specs.render import render_spec
 
@@ -29,7 +29,7 @@ def _typed_dicts(hint: object) -> Iterator[type]:
         yield from _typed_dicts(arg)
 
 
-def adapter_contract(protocol: type) -> str:
+def adapter_contract(protocol: type, title: str = "Adapter contract (Python)") -> str:
     """The section "Adapter contract (Python)": the Protocol's source and that of its TypedDicts."""
     used: dict[type, None] = {}
     for name, member in vars(protocol).items():
@@ -41,7 +41,7 @@ def adapter_contract(protocol: type) -> str:
     sources = [inspect.getsource(c).rstrip() for c in [*used, protocol]]
     return "\n".join(
         [
-            "## Adapter contract (Python)",
+            f"## {title}",
             "",
             "A product connected in process (`--impl module:factory`) is an object with these methods;",
             "arguments arrive positionally, in the order of each operation's argument `properties` above.",
@@ -72,7 +72,12 @@ for loaded in catalog.all_loaded():
     s = loaded.spec
     page = f"specs/{s.id}/{s.version}.md"
     text = render_spec(loaded, "md")
-    if s.id in PROTOCOLS:
+    if s.id in CLASS_PROTOCOLS:
+        for c in s.classes:
+            if c.id in CLASS_PROTOCOLS[s.id]:
+                contract = adapter_contract(CLASS_PROTOCOLS[s.id][c.id], f"Adapter contract (Python), class {c.id}")
+                text = text.rstrip("\n") + "\n\n" + contract
+    elif s.id in PROTOCOLS:
         text = text.rstrip("\n") + "\n\n" + adapter_contract(PROTOCOLS[s.id])
     with mkdocs_gen_files.open(page, "w") as fh:
         fh.write(text)

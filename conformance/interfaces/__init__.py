@@ -20,15 +20,26 @@ from typing import Any
 from orbitcert.specs.errors import InterfaceError
 from orbitcert.specs.model import Operation, Spec
 
-from .net_optical_isl import DecodedCodeblock, NetOpticalIslProduct
+from .net_optical_isl import CLASS_PROTOCOLS as _OPTICAL_CLASS_PROTOCOLS
+from .net_optical_isl import (
+    DecodedCodeblock,
+    NetOpticalIslProduct,
+    OpticalAcquisitionProduct,
+    OpticalFramingProduct,
+    OpticalReliableProduct,
+)
 from .sec_link_security import BootResult, FrameSecurityReport, ProcessResult, SecLinkSecurityProduct
 
 __all__ = [
+    "CLASS_PROTOCOLS",
     "PROTOCOLS",
     "BootResult",
     "DecodedCodeblock",
     "FrameSecurityReport",
     "NetOpticalIslProduct",
+    "OpticalAcquisitionProduct",
+    "OpticalFramingProduct",
+    "OpticalReliableProduct",
     "ProcessResult",
     "SecLinkSecurityProduct",
     "check_product",
@@ -38,6 +49,10 @@ __all__ = [
 
 #: spec id -> the Protocol its products implement.
 PROTOCOLS: dict[str, type] = {"net-optical-isl": NetOpticalIslProduct, "sec-link-security": SecLinkSecurityProduct}
+
+#: spec id -> class id -> the Protocol of that class's operations, for specs whose classes are
+#: claimable separately (a product claiming some classes implements only their Protocols).
+CLASS_PROTOCOLS: dict[str, dict[str, type]] = {"net-optical-isl": _OPTICAL_CLASS_PROTOCOLS}
 
 
 def required_operations(spec: Spec, classes: Iterable[str]) -> list[str]:

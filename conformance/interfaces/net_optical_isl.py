@@ -151,3 +151,38 @@ class OpticalReliableProduct(Protocol):
     def farm_start(self, config: FarmConfig) -> None: ...
 
     def farm_receive(self, frames: Sequence[bytes], buffer_available: bool = True) -> FarmResult: ...
+
+
+class PatConfig(TypedDict):
+    uncertainty: float
+    """Radius of the pointing uncertainty cone (rad)."""
+    beacon_divergence: float
+    """Beacon beam divergence half-angle (rad)."""
+    step: float
+    """Simulated time step the harness uses (s)."""
+
+
+class PatReport(TypedDict):
+    state: str
+    """One of off, scan, acquire, track, communicate, lost."""
+    pointing_x: float
+    pointing_y: float
+
+
+@runtime_checkable
+class OpticalAcquisitionProduct(Protocol):
+    """Class ``acquisition`` (1.1.0): the pointing-acquisition-tracking controller, stepped in
+    closed loop by the harness's beacon environment in simulated time."""
+
+    def pat_configure(self, config: PatConfig) -> None: ...
+
+    def pat_step(self, now: float, command: str, detected: bool, offset_x: float, offset_y: float) -> PatReport: ...
+
+
+#: The Protocol of each class of ``net-optical-isl`` (``budget`` has no operation: the ICS is its input).
+CLASS_PROTOCOLS: dict[str, type] = {
+    "coding": NetOpticalIslProduct,
+    "framing": OpticalFramingProduct,
+    "reliable": OpticalReliableProduct,
+    "acquisition": OpticalAcquisitionProduct,
+}

@@ -475,8 +475,8 @@ def crc16_continue(data: bytes | bytearray | memoryview, register: int) -> int:
     """The CRC-16 register (polynomial 0x1021, MSB first, no reflection, no final XOR) after
     ``data``, starting from ``register``: chained calls over the parts of a frame give the CRC of
     the whole frame without joining it. ``fastcrc``'s CRC-16/IBM-3740 is exactly this CRC with the
-    register preset to ``register``."""
-    return int(fastcrc.crc16.ibm_3740(data, register))
+    register preset to ``register``. (``fastcrc`` takes only ``bytes``: other buffers are copied.)"""
+    return int(fastcrc.crc16.ibm_3740(data if isinstance(data, bytes) else bytes(data), register))
 
 
 def with_fecf(data: bytes, polynomial: int = CCSDS_CRC16_POLYNOMIAL, initial: int = CCSDS_CRC16_INITIAL) -> bytes:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
-
 from typing import TYPE_CHECKING
 
 from .results import BinomialEvidence
@@ -30,15 +29,14 @@ def distribution_svg(ev: BinomialEvidence) -> str | None:
         return None
     import matplotlib
 
-    with matplotlib.rc_context(_STYLE):
+    with matplotlib.rc_context(
+        {"svg.hashsalt": "orbitcert", "svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
+    ):
         fig = distribution_figure(ev)
         out = io.StringIO()
         fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
     svg = out.getvalue()
     return svg[svg.index("<svg") :]  # drop the XML prolog and DOCTYPE: inline in HTML
-
-
-_STYLE = {"svg.hashsalt": "orbitcert", "svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
 
 
 def distribution_figure(ev: BinomialEvidence) -> Figure:

@@ -28,7 +28,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from scipy import stats  # type: ignore[import-untyped]
+from scipy import stats
 
 from .results import AnalysisEvidence, BinomialEvidence, Quantity
 

@@ -76,6 +76,41 @@ def verify_report(
         problems.append(f"decision: report says {report.decision.value}, classes give {decision.value}")
     if not report.complete:
         problems.append("the run was interrupted: an incomplete report is never a certification")
-    if not any(p.startswith(("requirement", "class", "decision", "blockers", "the run")) for p in problems):
+    stat_problems = statistical_problems(report)
+    problems += stat_problems
+    if any(e.kind == "binomial" for t in report.tests for e in t.evidence) and not stat_problems:
+        notes.append("statistical verdicts: every bound recomputes and agrees with its test's verdict")
+    if not any(p.startswith(("requirement", "class", "decision", "blockers", "the run", "statistical")) for p in problems):
         notes.append("verdicts, class decisions and decision follow from the test outcomes")
     return problems, notes
+
+
+def statistical_problems(report: Report) -> list[str]:
+    """Each statistical verdict recomputed from its counts: the Clopper-Pearson bound, whether it
+    meets the required fraction, the failures its samples show, and that a failed verdict never
+    sits in a passing test (a report edited to turn a failing bound into a pass is caught even
+    when re-signed)."""
+    from .results import BinomialEvidence, Verdict
+    from .statistics import clopper_pearson_upper
+
+    out: list[str] = []
+    for t in report.tests:
+        for e in t.evidence:
+            if not isinstance(e, BinomialEvidence):
+                continue
+            where = f"statistical: {t.nodeid}"
+            if e.failures > e.trials:
+                out.append(f"{where}: {e.failures} failures in {e.trials} trials")
+                continue
+            bound = clopper_pearson_upper(e.failures, e.trials, e.confidence)
+            if abs(bound - e.bound) > 1e-9:
+                out.append(f"{where}: bound {e.bound} recomputes to {bound}")
+            if e.passed != (bound <= e.max_fraction):
+                out.append(f"{where}: says {'pass' if e.passed else 'fail'} but the bound {bound:.6f} vs {e.max_fraction}")
+            if e.samples is not None and e.limit is not None and len(e.samples) == e.trials:
+                over = sum(1 for x in e.samples if x is None or x > e.limit)
+                if over != e.failures:
+                    out.append(f"{where}: {over} samples exceed the limit but {e.failures} failures are recorded")
+            if not e.passed and t.verdict is Verdict.passed:
+                out.append(f"{where}: a failed statistical verdict in a passing test")
+    return out

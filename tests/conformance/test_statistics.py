@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from orbitcert.conformance import binomial_sample_size, clopper_pearson_upper, poisson_upper
+from orbitcert.conformance import binomial_sample_size, clopper_pearson_upper, poisson_upper, verify_report, write_reports
 from orbitcert.conformance.charts import distribution_svg
 from orbitcert.conformance.results import AnalysisEvidence, BinomialEvidence, TestResult, Verdict
 from orbitcert.conformance.statistics import EvidenceRecorder
@@ -149,3 +150,27 @@ def test_evidence_models_refuse_non_finite_values() -> None:
         BinomialEvidence(quantity="x", trials=1, failures=0, confidence=0.95, bound=float("nan"), max_fraction=0.5, passed=True)
     with pytest.raises(ValueError):
         AnalysisEvidence(title="x", inputs=[{"name": "p", "value": float("inf")}])  # type: ignore[list-item]
+
+
+def _report_with_verdict(failures: int, passed: bool, test_verdict: Verdict) -> object:
+    ev = BinomialEvidence(quantity="late", trials=124, failures=failures, confidence=0.95,
+                          bound=clopper_pearson_upper(failures, 124, 0.95), max_fraction=0.05, passed=passed)
+    report = synthetic_report()
+    first = report.tests[0]
+    report.tests[0] = TestResult(**{**first.model_dump(), "verdict": test_verdict, "evidence": [ev]})
+    return report
+
+
+def test_verify_recomputes_statistical_verdicts(tmp_path: Path) -> None:
+    """A report whose statistical verdict was edited to pass (and re-signed, so the signature
+    holds) does not verify: the bound is recomputed from the counts."""
+    write_reports(_report_with_verdict(2, True, Verdict.passed), tmp_path / "good", ("json",))  # type: ignore[arg-type]
+    problems, notes = verify_report(tmp_path / "good" / "net-optical-isl-1.0.0.json")
+    assert not problems and any("statistical verdicts" in n for n in notes), problems
+    # 5 failures in 124: bound 0.083 > 0.05, yet marked passed in a passing test.
+    write_reports(_report_with_verdict(5, True, Verdict.passed), tmp_path / "forged", ("json",))  # type: ignore[arg-type]
+    problems, _ = verify_report(tmp_path / "forged" / "net-optical-isl-1.0.0.json")
+    assert any("statistical" in p and "says pass" in p for p in problems), problems
+    write_reports(_report_with_verdict(5, False, Verdict.passed), tmp_path / "forged2", ("json",))  # type: ignore[arg-type]
+    problems, _ = verify_report(tmp_path / "forged2" / "net-optical-isl-1.0.0.json")
+    assert any("failed statistical verdict in a passing test" in p for p in problems), problems

@@ -25,6 +25,7 @@ __all__ = [
     "RunOptions",
     "minimum_examples",
     "parse_formats",
+    "run_seed",
 ]
 
 #: Report formats: canonical signed JSON, self-contained HTML, JUnit XML, Markdown summary.
@@ -42,6 +43,38 @@ def minimum_examples(spec: Spec) -> int:
     asked = spec.parameters.get("min_property_examples")
     value = asked.value if asked is not None else 0
     return max(MIN_CERTIFYING_EXAMPLES, value if isinstance(value, int) and not isinstance(value, bool) else 0)
+
+
+#: Largest run seed: it travels in the report as an I-JSON integer (RFC 8785: at most 2^53 - 1).
+MAX_SEED = 2**53 - 1
+SEED_ENV = "ORBITCERT_SEED"
+
+
+def run_seed(seed: int | str | None = None) -> int:
+    """The seed of a run: ``seed`` when given, else ``$ORBITCERT_SEED``, else drawn from the
+    operating system's random source.
+
+    Suites derive every random trial from it (the ``run_seed`` fixture), and the report records it
+    (``thoroughness.seed``), so a run is replayed exactly with ``--seed``. Drawing it fresh for
+    each run keeps a product from knowing the trials in advance: the suites' code is public, and a
+    fixed seed would let a product replay the harness's random draws (e.g. the partner direction
+    of each acquisition trial) instead of doing the work.
+    """
+    import os
+    import secrets
+
+    value: int | str | None = seed
+    if value is None:
+        value = os.environ.get(SEED_ENV) or None
+    if value is None:
+        return secrets.randbits(53)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise OptionError(f"must be an integer between 0 and {MAX_SEED}, not {value!r}", field="seed") from None
+    if isinstance(value, bool) or not 0 <= number <= MAX_SEED:
+        raise OptionError(f"must be an integer between 0 and {MAX_SEED}, not {value!r}", field="seed")
+    return number
 
 
 def parse_formats(value: str | Iterable[str]) -> tuple[str, ...]:
@@ -79,6 +112,8 @@ class RunOptions:
     max_message: int = 16 * 1024 * 1024
     #: Address-space limit of an isolated product, in bytes.
     memory_limit: int = 8 * 1024**3
+    #: The run's seed (:func:`run_seed`): suites derive their random trials from it.
+    seed: int = 0
 
     @classmethod
     def create(
@@ -95,6 +130,7 @@ class RunOptions:
         call_timeout: float | None = None,
         max_message: int = 16 * 1024 * 1024,
         memory_limit: int = 8 * 1024**3,
+        seed: int | None = None,
     ) -> RunOptions:
         """Validated options; every out-of-range value is an :class:`OptionError` naming it."""
         if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and 0 <= timeout <= MAX_TIMEOUT):
@@ -110,6 +146,7 @@ class RunOptions:
         if isinstance(memory_limit, bool) or not 64 * 1024**2 <= memory_limit <= 2**48:
             raise OptionError(f"must be between 64 MiB and 256 TiB, not {memory_limit}", field="memory-limit")
         return cls(
+            seed=run_seed(seed),
             isolate=isolate,
             memory_limit=memory_limit,
             call_timeout=call_timeout,

@@ -52,6 +52,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="address-space limit of an isolated product (default 8 GiB)")
     group.addoption("--orbitcert-max-message", type=int, default=16 * 1024 * 1024, metavar="BYTES",
                     help="longest protocol line accepted from a product (default 16 MiB)")
+    group.addoption("--orbitcert-seed", metavar="N",
+                    help="seed of the run's random trials (default: $ORBITCERT_SEED, else drawn fresh; recorded in the report)")
     group.addoption("--orbitcert-ics", metavar="PATH", help="filled ICS (default: claim every class and option)")
     group.addoption("--orbitcert-out", metavar="DIR", help="write reports here (default: reports/)")
     group.addoption("--orbitcert-catalog", metavar="DIR", action="append", default=[], help="extra spec catalog")
@@ -112,7 +114,10 @@ def pytest_configure(config: pytest.Config) -> None:
             call_timeout=config.getoption("orbitcert_call_timeout"),
             max_message=config.getoption("orbitcert_max_message"),
             memory_limit=config.getoption("orbitcert_memory_limit"),
+            seed=config.getoption("orbitcert_seed"),
         )
+        # xdist workers get the controller's options: every process of the run uses one seed.
+        config.option.orbitcert_seed = str(options.seed)
         target = CertificationTarget.resolve(
             spec_ref,
             impl=config.getoption("orbitcert_impl"),
@@ -235,3 +240,13 @@ def evidence(request: pytest.FixtureRequest) -> EvidenceRecorder:
     recorder = EvidenceRecorder()
     request.node.stash[EVIDENCE] = recorder
     return recorder
+
+
+@pytest.fixture(scope="session")
+def run_seed(request: pytest.FixtureRequest) -> int:
+    """The run's seed (recorded in the report as ``thoroughness.seed``): derive every random
+    trial from it, e.g. ``numpy.random.default_rng([run_seed, trial])``, never from a constant
+    in the suite, which a product could read and replay."""
+    from .suite import certification_session
+
+    return certification_session(request.config).options.seed

@@ -93,6 +93,7 @@ def report_of_run(
             minimum_examples=minimum_examples(target.loaded.spec),
             derandomized=True,
             timeout=options.timeout,
+            seed=options.seed,
         ),
         workers=workers,
         complete=complete,

@@ -89,6 +89,9 @@ class Thoroughness(_M):
     minimum_examples: int = Field(description="Fewest examples a certifying run may use (harness or spec).")
     derandomized: bool = Field(description="Property tests draw a fixed, reproducible sequence of examples.")
     timeout: float = Field(description="Seconds a test may run before it gets an error verdict (0: no limit).")
+    seed: int | None = Field(
+        default=None, description="Seed of the run's random trials (replay the run with --seed); drawn fresh unless given."
+    )
 
 
 class Summary(_M):

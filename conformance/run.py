@@ -102,6 +102,7 @@ def pytest_args(target: CertificationTarget, options: RunOptions) -> list[str]:
         "--orbitcert-format", ",".join(options.formats),
         "--orbitcert-examples", str(options.examples),
         "--orbitcert-timeout", str(options.timeout),
+        "--orbitcert-seed", str(options.seed),
     ]
     if target.factory_ref is not None:
         args += ["--orbitcert-impl", target.factory_ref]

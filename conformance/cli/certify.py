@@ -99,6 +99,14 @@ def certify(
     memory_limit: Annotated[
         int, typer.Option("--memory-limit", metavar="BYTES", help="Address-space limit of an isolated product.")
     ] = 8 * 1024**3,
+    seed: Annotated[
+        str | None,
+        typer.Option(
+            "--seed", metavar="N",
+            help="Seed of the suites' random trials (default: $ORBITCERT_SEED, else drawn fresh). "
+            "The report records it: --seed with a report's seed replays that run.",
+        ),
+    ] = None,
 ) -> None:
     from ..options import RunOptions
     from ..run import run_certification
@@ -108,7 +116,7 @@ def certify(
     options = RunOptions.create(
         out=out, formats=formats, examples=examples, timeout=timeout, workers=workers,
         sign_key=sign_key, catalogs=catalog_dirs or [], isolate=not no_isolate, call_timeout=call_timeout,
-        max_message=max_message, memory_limit=memory_limit,
+        max_message=max_message, memory_limit=memory_limit, seed=seed,
     )
     importable_from_cwd()
     cat = catalog(catalog_dirs)

@@ -176,12 +176,18 @@ def test_an_interrupted_run_ends_quickly_with_a_report_marked_incomplete(tmp_pat
     out = tmp_path / "out"
     out.mkdir()
     (out / "net-optical-isl-1.0.0.json").write_text('{"decision": "certified"}')  # an earlier run's file
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    started = tmp_path / "started"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"ORBITCERT_TEST_STARTED": str(started)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "orbitcert.conformance.cli", "certify", "--spec", "net-optical-isl@1.0.0", "--impl", "broken_impls:slow", "--out", str(out)],
         cwd=TESTS, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    time.sleep(6)
+    # Interrupt once tests are running (the product has been called), however long collection
+    # takes on a loaded machine.
+    deadline = time.monotonic() + 120
+    while not started.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    time.sleep(1.0)
     sent = time.monotonic()
     proc.send_signal(sig)
     output, _ = proc.communicate(timeout=60)

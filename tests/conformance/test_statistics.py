@@ -174,3 +174,21 @@ def test_verify_recomputes_statistical_verdicts(tmp_path: Path) -> None:
     write_reports(_report_with_verdict(5, False, Verdict.passed), tmp_path / "forged2", ("json",))  # type: ignore[arg-type]
     problems, _ = verify_report(tmp_path / "forged2" / "net-optical-isl-1.0.0.json")
     assert any("failed statistical verdict in a passing test" in p for p in problems), problems
+
+
+# --- the run's seed ----------------------------------------------------------------------------
+
+
+def test_run_seed_from_option_environment_or_fresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    from orbitcert.conformance.options import RunOptions, run_seed
+    from orbitcert.specs.errors import OptionError
+
+    assert run_seed(7) == 7 and run_seed("12") == 12
+    monkeypatch.setenv("ORBITCERT_SEED", "99")
+    assert run_seed() == 99 and RunOptions.create().seed == 99
+    monkeypatch.delenv("ORBITCERT_SEED")
+    fresh = {run_seed() for _ in range(4)}
+    assert len(fresh) == 4, "drawn fresh for every run"
+    for bad in ("x", -1, 2**53, "1.5"):
+        with pytest.raises(OptionError):
+            run_seed(bad)  # type: ignore[arg-type]

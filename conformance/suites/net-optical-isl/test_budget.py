@@ -78,8 +78,10 @@ def test_declared_margin_not_overstated(ics: Ics, spec: Spec, evidence: Any) -> 
 
 @pytest.mark.requirement("OISL-BUD-003")
 def test_terminal_parameters_declared_and_plausible(ics: Ics, spec: Spec, evidence: Any) -> None:
-    """Every budget parameter is declared, finite, positive where it must be, losses are not
-    gains, the wavelength is in the spec's band and the sensitivity is not below the photon floor."""
+    """Every budget parameter is declared, finite, positive where it must be, within the spec's
+    caps, losses are positive, the wavelength is in the spec's band, the sensitivity is not below
+    the photon floor, the range is in the far field of both apertures and the computed received
+    power does not exceed the transmit power."""
     limits = PlausibilityLimits.from_spec(spec)
     findings = plausibility_findings(ics.items, limits)
     evidence.analysis(
@@ -93,6 +95,10 @@ def test_terminal_parameters_declared_and_plausible(ics: Ics, spec: Spec, eviden
             ("wavelength band minimum", limits.wavelength_min_nm, "nm"),
             ("wavelength band maximum", limits.wavelength_max_nm, "nm"),
             ("fewest photons per bit", limits.min_photons_per_bit, ""),
+            ("largest transmit power", limits.tx_power_max_w, "W"),
+            ("largest aperture diameter", limits.aperture_max_m, "m"),
+            ("smallest data rate", limits.data_rate_min_gbps, "Gbit/s"),
+            ("longest range", limits.range_max_km, "km"),
             ("findings", len(findings), ""),
         ],
         conclusion="; ".join(findings) if findings else "all declared and plausible",

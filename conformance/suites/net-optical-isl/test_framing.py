@@ -30,6 +30,7 @@ from orbitcert.reference_impl.optical.packets import ChannelConfig, SpacePacket
 from orbitcert.reference_impl.optical.uslp import FramingError, FramingParameters, UslpFrame
 from orbitcert.specs import Ics, Spec
 
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """``vcf_count_length``: every c the spec allows (0..7), not applicable where the ICS does not
     declare it; ``fecf``: crc16, and crc32 applicable only with ``uslp_crc32``."""
@@ -311,6 +312,38 @@ def test_ocf_before_the_fecf(iut: Any, max_zone: int, fp: FramingParameters, cou
         assert parsed.get("ocf") == f.ocf, f"frame {i}: OCF {parsed.get('ocf')!r} != {f.ocf!r}"
 
 
+@pytest.mark.requirement("OISL-FRM-002")
+def test_uslp_build_refuses_what_the_header_cannot_hold(
+    iut: Any, fp: FramingParameters, counts: list[int], fecf: str
+) -> None:
+    """A VC frame count that does not fit in c octets (2^(8c), for every declared c) and a frame
+    one octet longer than the 65,536 a 16-bit frame length field can announce are refused, each
+    alone in its call: truncating the count or wrapping the frame length field modulo 2^16 would
+    send a frame whose header contradicts the request (interface: fields out of range are refused)."""
+    for c in counts:
+        fields = UslpFrame(vcf_count_length=c, vcf_count=1 << (8 * c), first_header_pointer=0, data=b"abc").as_fields()
+        assert refusal(iut.uslp_build, [fields], fecf) is not None, (
+            f"c={c}: VC frame count {1 << (8 * c)} does not fit in {c} octets, yet the frame was built"
+        )
+    c = counts[0]
+    over = fp.max_frame_length + 1
+    zone = over - ref.frame_overhead(c, 0, False, fecf)
+    fields = UslpFrame(vcf_count_length=c, first_header_pointer=0, data=bytes(zone)).as_fields()
+    assert refusal(iut.uslp_build, [fields], fecf) is not None, (
+        f"a frame of {over} octets (more than {fp.max_frame_length}) was built"
+    )
+
+
+@pytest.mark.requirement("OISL-FRM-006")
+def test_uslp_build_refuses_an_ocf_not_of_4_octets(iut: Any, counts: list[int], fecf: str) -> None:
+    """The OCF is 4 octets (732.1-B-2 4.1.5): an OCF of 3 or 5 octets is refused, not written as given."""
+    for n in (3, 5):
+        fields = UslpFrame(
+            vcf_count_length=counts[0], first_header_pointer=0, data=b"abc", ocf=bytes(range(1, n + 1))
+        ).as_fields()
+        assert refusal(iut.uslp_build, [fields], fecf) is not None, f"an OCF of {n} octets was accepted"
+
+
 # --- transfer frames: the product parses ------------------------------------------------------------
 
 
@@ -360,6 +393,17 @@ def test_malformed_frames_are_rejected_with_their_code(
     short_length[4:6] = (len(good) - 2).to_bytes(2, "big")
     tiny = bytearray(good[: 7 + c + 1])
     tiny[4:6] = (len(tiny) - 1).to_bytes(2, "big")
+    # rule 000 announces a 3-octet TFDF header; the frame length leaves room for 1 octet of it
+    no_pointer = bytearray(good[: 7 + c + 1])
+    no_pointer[4:6] = (len(no_pointer) + n - 1).to_bytes(2, "big")
+    # OCF flag 1, the frame length leaves room for the 3-octet TFDF header and the FECF, not the OCF
+    no_ocf = bytearray(good[: 7 + c + 3])
+    no_ocf[6] |= 0x08
+    no_ocf[4:6] = (len(no_ocf) + n - 1).to_bytes(2, "big")
+
+    def with_octet6(bits: int) -> bytes:
+        return good[:6] + bytes([good[6] | bits]) + good[7:-n]
+
     cases = {
         "cut to 5 octets": (good[:5], "truncated"),
         "last octet missing": (good[:-1], "truncated"),
@@ -369,7 +413,19 @@ def test_malformed_frames_are_rejected_with_their_code(
         "version 1101": (refecf(bytes([good[0] | 0x10]) + good[1:-n]), "version"),
         "version 0000": (refecf(bytes([good[0] & 0x0F]) + good[1:-n]), "version"),
         "truncated header flag": (refecf(good[:3] + bytes([good[3] | 1]) + good[4:-n]), "header"),
-        "reserve spares 11": (refecf(good[:6] + bytes([good[6] | 0x30]) + good[7:-n]), "header"),
+        "reserve spares 11": (refecf(with_octet6(0x30)), "header"),
+        "reserve spares 01": (refecf(with_octet6(0x10)), "header"),
+        "reserve spares 10": (refecf(with_octet6(0x20)), "header"),
+        "rule 000, frame length room for 1 TFDF octet only (FECF good)": (refecf(bytes(no_pointer)), "length"),
+        "OCF flag 1, frame length without room for the OCF (FECF good)": (refecf(bytes(no_ocf)), "length"),
+        # two faults: the first check of parameter uslp_decode_error_codes names the error
+        "version 1101 and one octet too many": (refecf(bytes([good[0] | 0x10]) + good[1:-n]) + b"\x00", "version"),
+        "reserve spares 01 and last octet missing": (refecf(with_octet6(0x10))[:-1], "header"),
+        "truncated header flag and one octet too many": (
+            refecf(good[:3] + bytes([good[3] | 1]) + good[4:-n]) + b"\x00",
+            "header",
+        ),
+        "one octet too many and FECF inverted": (good[:-n] + bytes(b ^ 0xFF for b in good[-n:]) + b"\x00", "length"),
         "one bit flipped in the zone": (bytes(flipped), "fecf"),
         "FECF inverted": (good[:-n] + bytes(b ^ 0xFF for b in good[-n:]), "fecf"),
     }
@@ -483,8 +539,52 @@ def test_first_header_pointer(iut: Any, make_config: Any, fp: FramingParameters,
     assert fp.fhp_no_header in expected, "test data must include a frame in which no header starts"
 
 
+def _multiplexed(iut: Any, packets: list[bytes], config: ChannelConfig, fp: FramingParameters) -> list[UslpFrame]:
+    """The product's frames for ``packets``, each decoded by the reference (a frame that does not
+    decode fails the test)."""
+    out = []
+    for j, octets in enumerate(iut.packets_to_frames(packets, _as_mapping(config))):
+        try:
+            out.append(ref.parse_frame(bytes(octets), config.fecf, fp))
+        except FramingError as exc:
+            raise AssertionError(f"frame {j} does not decode: {exc}") from None
+    assert out, "no frame for a non-empty list of packets"
+    return out
+
+
+@pytest.mark.requirement("OISL-FRM-009")
+def test_multiplexed_frames_are_user_data_of_the_source(
+    iut: Any, make_config: Any, fp: FramingParameters, counts: list[int], fecf: str
+) -> None:
+    """Every frame carrying the packets is a sequence-controlled (bypass flag 0) user data frame
+    (protocol control command flag 0) whose SCID names the source (source-or-destination id 0):
+    interface ``packets_to_frames``; 732.1-B-2 4.1.2.4, 4.1.2.8.1, 4.1.2.8.2."""
+    config = make_config(c=counts[-1], frame_length=100, fecf=fecf)
+    for j, f in enumerate(_multiplexed(iut, _packets(915, 12, 120), config, fp)):
+        flags = {"source_dest": f.source_dest, "bypass": f.bypass, "protocol_command": f.protocol_command}
+        assert flags == {"source_dest": 0, "bypass": 0, "protocol_command": 0}, f"frame {j}: {flags}"
+
+
+@pytest.mark.requirement("OISL-FRM-006")
+def test_multiplexed_frames_carry_the_configured_ocf(
+    iut: Any, make_config: Any, fp: FramingParameters, counts: list[int], fecf: str
+) -> None:
+    """With config.ocf set, every frame carries exactly those 4 octets as its OCF."""
+    ocf = b"\x5a\xc3\x0f\x81"
+    config = make_config(c=counts[0], frame_length=100, fecf=fecf, ocf=ocf)
+    for j, f in enumerate(_multiplexed(iut, _packets(916, 10, 120), config, fp)):
+        assert f.ocf == ocf, f"frame {j}: OCF {f.ocf.hex() if f.ocf is not None else None}, configured {ocf.hex()}"
+
+
 @pytest.mark.requirement("OISL-FRM-010")
-@pytest.mark.parametrize("rest", [0, 3, 7, 40])
+def test_no_packets_no_frames(iut: Any, make_config: Any, counts: list[int]) -> None:
+    """Nothing to flush, nothing to fill: no packets give no frames (interface ``packets_to_frames``)."""
+    out = iut.packets_to_frames([], _as_mapping(make_config(c=counts[0], frame_length=100)))
+    assert list(out) == [], f"{len(out)} frame(s) sent for no packets"
+
+
+@pytest.mark.requirement("OISL-FRM-010")
+@pytest.mark.parametrize("rest", [0, 1, 2, 3, 4, 5, 6, 7, 40])
 def test_idle_fill(iut: Any, make_config: Any, fp: FramingParameters, counts: list[int], rest: int) -> None:
     """The last zone is completed with one idle packet (APID all ones) by the rule of parameter
     ``uslp_idle_fill_rule``: none when the packets end with a zone; r octets when r >= 7 remain;
@@ -662,3 +762,163 @@ def test_vc_frame_count_increments_modulo(
         assert f[6] & 7 == c and got == (start + j) % (1 << (8 * c)), (
             f"frame {j}: VC frame count {got} (length {f[6] & 7}), expected {(start + j) % (1 << (8 * c))}"
         )
+
+
+# --- the receiver: frames not of the channel, counts, pointers, OCF, APIDs ----------------------------
+
+
+def _channel_frame(
+    config: ChannelConfig, fp: FramingParameters, zone: bytes, pointer: int, count: int, **changes: Any
+) -> bytes:
+    """A frame of ``config``'s channel layout (reference-built, good FECF) with ``changes`` to its fields."""
+    fields = {**config.template(fp).as_fields(), "vcf_count": count, "first_header_pointer": pointer, "data": zone}
+    return ref.build_frame(UslpFrame(**{**fields, **changes}), config.fecf, fp)
+
+
+def _distinct_packets(n: int, length: int, apid: int = 0x155) -> list[bytes]:
+    """``n`` packets of ``length`` octets whose data fields all differ (packet i is octets i+1)."""
+    return [
+        ref_packets.build_packet(SpacePacket(0, 0, apid, 3, i, bytes([(i * 37 + 1) % 256]) * (length - 6)))
+        for i in range(n)
+    ]
+
+
+@pytest.mark.requirement("OISL-FRM-012")
+def test_frames_not_of_the_channel_are_rejected(
+    iut: Any, make_config: Any, fp: FramingParameters, counts: list[int]
+) -> None:
+    """One frame that is not of the configured channel, or not a packet frame, or whose pointer is
+    out of range (interface ``frames_to_packets``: another SCID, VCID or MAP; construction rule 001;
+    protocol id 11111, idle data; pointer T or 0xFFFE), good FECF, between the frames of a stream:
+    it is counted as rejected and the packet filling its zone is not delivered. What becomes of a
+    packet in progress is not checked (a receiver that first demultiplexes by VC keeps it)."""
+    config = make_config(c=counts[-1], frame_length=128)
+    t = config.zone_length
+    pk = _packets(1215, 14, 60)
+    frames = [r.tobytes() for r in ref_packets.multiplex(pk, config, fp)]
+    at = 3
+    assert len(frames) > at + 1
+    foreign = ref_packets.build_packet(SpacePacket(0, 0, 0x0C3, 3, 77, b"\xee" * (t - 6)))
+    count = (config.vcf_count + at) % config.count_modulus
+    cases: dict[str, dict[str, Any]] = {
+        "SCID": {"scid": config.scid ^ 0x0100},
+        "VCID": {"vcid": config.vcid ^ 0x01},
+        "MAP ID": {"map_id": config.map_id ^ 0x01},
+        "construction rule 001": {"construction_rule": 1},
+        "protocol id 11111 (idle data)": {"protocol_id": 0x1F},
+        "first header pointer T": {"first_header_pointer": t},
+        "first header pointer 0xFFFE": {"first_header_pointer": 0xFFFE},
+    }
+    wrong = []
+    for name, changes in cases.items():
+        odd = _channel_frame(config, fp, foreign, 0, count, **changes)
+        result = iut.frames_to_packets(frames[:at] + [odd] + frames[at:], _as_mapping(config))
+        delivered = [bytes(p) for p in result["packets"]]
+        if result["rejected"] != 1:
+            wrong.append(f"{name}: rejected {result['rejected']}, expected 1")
+        if foreign in delivered:
+            wrong.append(f"{name}: the packet of the foreign frame was delivered")
+        elif any(p not in pk for p in delivered):
+            wrong.append(f"{name}: delivered a packet that was never sent (spliced with the foreign frame's octets?)")
+    assert not wrong, "; ".join(wrong)
+
+
+@pytest.mark.requirement("OISL-FRM-012")
+def test_break_discards_the_partial_packet(
+    iut: Any, make_config: Any, fp: FramingParameters, vcf_count_length: int
+) -> None:
+    """Packets of exactly 2T octets (each starts a zone: pointers 0, 0xFFFF, 0, ...). Frames 1 and
+    2 are lost (c > 0: only the VC frame count gap shows it) or, with c = 0, corrupted (only their
+    rejection shows it): the first half of packet 0 and the second half of packet 1 would make a
+    packet of the right length. Packets 0 and 1 are not delivered, every later one is."""
+    c = vcf_count_length
+    config = make_config(c=c, frame_length=64)
+    pk = _distinct_packets(6, 2 * config.zone_length)
+    frames = [r.tobytes() for r in ref_packets.multiplex(pk, config, fp)]
+    assert len(frames) == 12
+    if c:
+        received, what = frames[:1] + frames[3:], "the count gap"
+    else:
+        bad = [f[:20] + bytes([f[20] ^ 0x40]) + f[21:] for f in frames[1:3]]
+        received, what = frames[:1] + bad + frames[3:], "the rejected frames"
+    result = iut.frames_to_packets(received, _as_mapping(config))
+    if not c:
+        assert result["rejected"] == 2, f"rejected {result['rejected']}, 2 frames were corrupted"
+    delivered = [bytes(p) for p in result["packets"]]
+    spliced = [len(p) for p in delivered if p not in pk]
+    assert not spliced, f"delivered {len(spliced)} packet(s) never sent, spliced across {what}"
+    assert delivered == pk[2:], f"delivered packets {[pk.index(p) for p in delivered]}, expected 2..5"
+
+
+@pytest.mark.requirement("OISL-FRM-012")
+def test_pointer_contradicting_the_packet_in_progress(
+    iut: Any, make_config: Any, fp: FramingParameters, counts: list[int]
+) -> None:
+    """Frame 0 of stream A starts a 3T-octet packet; the next frames, counts continuing, are those
+    of stream B from its frame 1, whose pointer 0 says a header starts there, not inside A's
+    packet: A's partial packet is discarded and B's packets from frame 1 on are delivered."""
+    c = counts[0]
+    config = make_config(c=c, frame_length=64)
+    t = config.zone_length
+    stream_a = _distinct_packets(2, 3 * t, apid=0x2AA)
+    stream_b = _distinct_packets(1, t, apid=0x133) + _packets(1216, 10, 70)
+    frames_a = [r.tobytes() for r in ref_packets.multiplex(stream_a, config, fp)]
+    frames_b = [r.tobytes() for r in ref_packets.multiplex(stream_b, config, fp)]
+    assert ref.parse_frame(frames_b[1], config.fecf, fp).first_header_pointer == 0
+    result = iut.frames_to_packets(frames_a[:1] + frames_b[1:], _as_mapping(config))
+    delivered = [bytes(p) for p in result["packets"]]
+    assert result["rejected"] == 0, f"rejected {result['rejected']} good frames"
+    assert not [p for p in delivered if p not in stream_b], "delivered stream A's packet, spliced with B's octets"
+    assert delivered == stream_b[1:], (
+        f"{len(delivered)} packets delivered, expected B's {len(stream_b) - 1} from frame 1"
+    )
+
+
+@pytest.mark.requirement("OISL-FRM-011", "OISL-FRM-013")
+def test_extraction_across_the_count_wrap(iut: Any, make_config: Any, fp: FramingParameters, counts: list[int]) -> None:
+    """For every declared c > 0 the stream starts at count 2^(8c) - 3 and wraps to 0 in the middle
+    of packets: the count after 2^(8c) - 1 is 0, no gap, every packet delivered."""
+    for c in [c for c in counts if c > 0]:
+        config = make_config(c=c, frame_length=64, count=(1 << (8 * c)) - 3)
+        pk = _packets(1300 + c, 8, 90)
+        frames = [r.tobytes() for r in ref_packets.multiplex(pk, config, fp)]
+        assert len(frames) >= 5
+        result = iut.frames_to_packets(frames, _as_mapping(config))
+        got = [bytes(p) for p in result["packets"]]
+        assert result["rejected"] == 0 and got == pk, (
+            f"c={c}: {len(got)} of {len(pk)} packets delivered across the wrap, {result['rejected']} rejected"
+        )
+
+
+@pytest.mark.requirement("OISL-FRM-006", "OISL-FRM-011")
+def test_extraction_with_an_ocf(
+    iut: Any, make_config: Any, fp: FramingParameters, counts: list[int], fecf: str
+) -> None:
+    """Frames carrying an OCF (between the TFDZ and the FECF): every packet delivered."""
+    config = make_config(c=counts[-1], frame_length=100, fecf=fecf, ocf=b"\x01\x02\x03\x04")
+    pk = _packets(1217, 16, 150)
+    frames = [r.tobytes() for r in ref_packets.multiplex(pk, config, fp)]
+    result = iut.frames_to_packets(frames, _as_mapping(config))
+    got = [bytes(p) for p in result["packets"]]
+    assert result["rejected"] == 0 and got == pk, (
+        f"{len(got)} of {len(pk)} packets delivered from frames with an OCF, {result['rejected']} rejected"
+    )
+
+
+@pytest.mark.requirement("OISL-FRM-010", "OISL-FRM-011")
+def test_user_apids_ending_in_all_ones_are_delivered(
+    iut: Any, make_config: Any, fp: FramingParameters, counts: list[int]
+) -> None:
+    """Only APID 0x7FF is idle (133.0-B-2 4.1.3.3.4.4): user packets of APIDs 0x0FF, 0x1FF, 0x3FF,
+    0x6FF and 0x7FE are delivered, the idle packets between them are not."""
+    config = make_config(c=counts[0], frame_length=80)
+    user = [
+        ref_packets.build_packet(SpacePacket(0, 0, apid, 3, i, bytes([i + 1]) * (11 + 9 * i)))
+        for i, apid in enumerate((0x0FF, 0x1FF, 0x3FF, 0x6FF, 0x7FE))
+    ]
+    pk = [user[0], user[1], ref_packets.idle_packet(20), user[2], user[3], ref_packets.idle_packet(9), user[4]]
+    frames = [r.tobytes() for r in ref_packets.multiplex(pk, config, fp)]
+    got = [bytes(p) for p in iut.frames_to_packets(frames, _as_mapping(config))["packets"]]
+    assert got == user, (
+        f"delivered APIDs {[((p[0] & 7) << 8 | p[1]) for p in got]}, sent {[0x0FF, 0x1FF, 0x3FF, 0x6FF, 0x7FE]}"
+    )

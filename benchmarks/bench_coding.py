@@ -27,6 +27,7 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 
 from orbitcert.reference_impl.optical import coding  # noqa: E402
+from _common import print_table  # noqa: E402
 
 FRAME_LENGTH = 1115
 DEPTH = 5
@@ -231,12 +232,7 @@ def main(argv: list[str] | None = None) -> int:
                                         (row.decode_errors, reference.decode_errors)))
         table.append((name, str(row.frames), f"{row.encode:.2f}", f"{row.decode_clean:.2f}",
                       f"{row.decode_errors:.2f}", ratio))
-    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    print()
-    for i, r in enumerate(table):
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
-        if i == 0:
-            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    print_table(table)
     print("\nAll peer outputs were checked equal to the reference's (codeblocks, frames, corrected counts).")
     return 0
 

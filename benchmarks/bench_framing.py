@@ -23,29 +23,19 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMB
     os.environ[_var] = "1"  # single thread, set before numpy is imported
 
 import argparse  # noqa: E402
-import statistics  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from orbitcert.reference_impl.optical import packets as ref_packets  # noqa: E402
 from orbitcert.reference_impl.optical import uslp  # noqa: E402
+from _common import cpu_median, print_table  # noqa: E402
 
 FRAME_LENGTH = 1024
 VCF_COUNT_LENGTH = 2
 SEED = 20261126
 
-
-def _median(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.process_time()
-        result = fn()
-        times.append(time.process_time() - start)
-    return statistics.median(times), result
 
 
 def _mbit(octets: int, seconds: float) -> float:
@@ -70,11 +60,11 @@ def bench_uslp(count: int, peer_count: int, repeat: int) -> list[tuple[str, floa
     counts = np.arange(count) % (1 << 16)
     pointers = rng.integers(0, zone, count)
 
-    t_build, frames = _median(lambda: uslp.build_frames_batch(template, zones, counts, pointers), repeat)
-    t_parse, parsed = _median(lambda: uslp.parse_frames_batch(frames), repeat)
+    t_build, frames = cpu_median(lambda: uslp.build_frames_batch(template, zones, counts, pointers), repeat)
+    t_parse, parsed = cpu_median(lambda: uslp.parse_frames_batch(frames), repeat)
     assert (parsed.error < 0).all() and np.array_equal(parsed.pointer, pointers)
-    t_build32, frames32 = _median(lambda: uslp.build_frames_batch(template, zones, counts, pointers, "crc32"), repeat)
-    t_parse32, parsed32 = _median(lambda: uslp.parse_frames_batch(frames32, "crc32"), repeat)
+    t_build32, frames32 = cpu_median(lambda: uslp.build_frames_batch(template, zones, counts, pointers, "crc32"), repeat)
+    t_parse32, parsed32 = cpu_median(lambda: uslp.parse_frames_batch(frames32, "crc32"), repeat)
     assert (parsed32.error < 0).all()
 
     def peer_build() -> list[bytes]:
@@ -104,8 +94,8 @@ def bench_uslp(count: int, peer_count: int, repeat: int) -> list[tuple[str, floa
     def peer_parse() -> list[Any]:
         return [TransferFrame.unpack(r, FrameType.FIXED, props) for r in raw]
 
-    tp_build, peer_frames = _median(peer_build, 3)
-    tp_parse, peer_parsed = _median(peer_parse, 3)
+    tp_build, peer_frames = cpu_median(peer_build, 3)
+    tp_parse, peer_parsed = cpu_median(peer_parse, 3)
     if peer_frames != raw:
         raise SystemExit("spacepackets: built frames differ from the reference's")
     if any(
@@ -157,8 +147,8 @@ def bench_headers(count: int, peer_count: int, repeat: int) -> list[tuple[str, f
         rng.integers(0, 0x4000, count),
         rng.integers(0, 0x10000, count),
     ]
-    t_pack, packed = _median(lambda: ref_packets.pack_headers(*cols), repeat)
-    t_unpack, fields = _median(lambda: ref_packets.unpack_headers(packed), repeat)
+    t_pack, packed = cpu_median(lambda: ref_packets.pack_headers(*cols), repeat)
+    t_unpack, fields = cpu_median(lambda: ref_packets.unpack_headers(packed), repeat)
     assert np.array_equal(fields["apid"], cols[2])
 
     def peer_pack() -> list[bytes]:
@@ -181,8 +171,8 @@ def bench_headers(count: int, peer_count: int, repeat: int) -> list[tuple[str, f
     def peer_unpack() -> list[Any]:
         return [SpacePacketHeader.unpack(r) for r in raw]
 
-    tp_pack, peer_packed = _median(peer_pack, 3)
-    tp_unpack, peer_fields = _median(peer_unpack, 3)
+    tp_pack, peer_packed = cpu_median(peer_pack, 3)
+    tp_unpack, peer_fields = cpu_median(peer_unpack, 3)
     if peer_packed != raw or any(h.apid != cols[2][i] or h.data_len != cols[5][i] for i, h in enumerate(peer_fields)):
         raise SystemExit("spacepackets: space packet headers differ from the reference's")
     return [
@@ -220,14 +210,14 @@ def bench_multiplex(megabytes: float, repeat: int) -> list[tuple[str, float, flo
     config = ref_packets.ChannelConfig(
         scid=0x2A5, vcid=12, map_id=3, frame_length=FRAME_LENGTH, vcf_count_length=VCF_COUNT_LENGTH
     )
-    t_mux, frames = _median(lambda: ref_packets.multiplex(pk, config), repeat)
+    t_mux, frames = cpu_median(lambda: ref_packets.multiplex(pk, config), repeat)
 
     def extract() -> list[bytes]:
         extractor = ref_packets.PacketExtractor(config)
         extractor.feed_batch(frames)
         return extractor.packets
 
-    t_ext, out = _median(extract, repeat)
+    t_ext, out = cpu_median(extract, repeat)
     assert out == pk
     n = frames.shape[0]
     return [
@@ -274,12 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             else (f"{peer_rate:.1f}", f"{peer_us:.2f}", f"{ref_rate / peer_rate:.0f}x")
         )
         table.append((name, f"{ref_rate:.1f}", peer_cells[0], f"{ref_us:.3f}", peer_cells[1], peer_cells[2]))
-    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    print()
-    for i, r in enumerate(table):
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
-        if i == 0:
-            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    print_table(table)
     print("\nAll peer outputs were checked equal to the reference's (frames, parsed fields, headers).")
     return 0
 

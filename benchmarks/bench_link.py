@@ -27,28 +27,17 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMB
     os.environ[_var] = "1"  # single thread, set before numpy is imported
 
 import argparse  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from orbitcert.reference_impl.optical import cop1  # noqa: E402
 from orbitcert.reference_impl.optical.channel import GilbertElliott, LossyLink, pointing_fades  # noqa: E402
+from _common import cpu_median  # noqa: E402
 
 SEED = 20261126
 SCID, VCID, MAP = 0x2A5, 9, 3
 CHANNEL = GilbertElliott(p_gb=0.02, p_bg=0.2, loss_good=0.02, loss_bad=1.0)
 
-
-def _median(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.process_time()
-        result = fn()
-        times.append(time.process_time() - start)
-    return statistics.median(times), result
 
 
 def _sdus(n: int) -> list[bytes]:
@@ -164,14 +153,14 @@ def main() -> None:
     args = parser.parse_args()
 
     sdus = _sdus(args.sdus)
-    t, info = _median(lambda: reference_lossy(sdus), args.repeat)
+    t, info = cpu_median(lambda: reference_lossy(sdus), args.repeat)
     print(f"COP-1 reference both ends, lossy ({CHANNEL.stationary_loss_rate:.1%} loss): "
           f"{len(sdus) / t:,.0f} SDU/s  ({info['frames'] / t:,.0f} frames/s; {info['frames']} frames, "
           f"{info['steps']} steps for {len(sdus)} SDUs)")
 
     few = sdus[: args.peer_sdus]
-    t_ref, got_ref = _median(lambda: reference_lossless(few), args.repeat)
-    t_peer, got_peer = _median(lambda: peer_lossless(few), 3)
+    t_ref, got_ref = cpu_median(lambda: reference_lossless(few), args.repeat)
+    t_peer, got_peer = cpu_median(lambda: peer_lossless(few), 3)
     if got_ref != few or got_peer != few:
         raise SystemExit("lossless delivery differs from the offered SDUs")
     print(f"COP-1 lossless, one SDU per request: reference {len(few) / t_ref:,.0f} SDU/s, "
@@ -179,8 +168,8 @@ def main() -> None:
 
     n = args.samples
     rng = np.random.default_rng(SEED)
-    t_ge, _ = _median(lambda: CHANNEL.losses(n, rng), args.repeat)
-    t_pf, _ = _median(lambda: pointing_fades(n, 2e-6, 5e-6, 0.3, rng), args.repeat)
+    t_ge, _ = cpu_median(lambda: CHANNEL.losses(n, rng), args.repeat)
+    t_pf, _ = cpu_median(lambda: pointing_fades(n, 2e-6, 5e-6, 0.3, rng), args.repeat)
     print(f"channel: Gilbert-Elliott {n / t_ge / 1e6:,.1f} M samples/s, pointing fades {n / t_pf / 1e6:,.1f} M samples/s")
 
 

@@ -333,6 +333,8 @@ def ics_template(spec: Spec) -> str:
             allowed = f"; allowed: {item.values}"
         elif item.minimum is not None or item.maximum is not None:
             allowed = f"; range: {item.minimum}..{item.maximum}"
+        if item.unit:
+            allowed += f"; unit: {item.unit}"
         gates = spec.gated_requirements(item.id)
         out.append(f"  # {item.question}")
         out.append(f"  # status {status}; type {item.type.value}{allowed}")

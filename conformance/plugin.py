@@ -15,6 +15,7 @@ imports nothing heavy: the spec model, the product and the report machinery load
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run this suite instead of the spec's own (recorded in the report as an override)",
     )
     group.addoption("--orbitcert-events-fd", type=int, metavar="FD", help=argparse.SUPPRESS)
+    group.addoption("--orbitcert-seed-fd", type=int, metavar="FD", help=argparse.SUPPRESS)
     group.addoption("--orbitcert-sign-key", metavar="PATH", help="Ed25519 private key (PEM) signing the report")
     group.addoption(
         "--orbitcert-format",
@@ -114,10 +116,9 @@ def pytest_configure(config: pytest.Config) -> None:
             call_timeout=config.getoption("orbitcert_call_timeout"),
             max_message=config.getoption("orbitcert_max_message"),
             memory_limit=config.getoption("orbitcert_memory_limit"),
-            seed=config.getoption("orbitcert_seed"),
+            seed=_run_seed_option(config),
         )
-        # xdist workers get the controller's options: every process of the run uses one seed.
-        config.option.orbitcert_seed = str(options.seed)
+        config.stash[_SEED] = options.seed  # handed to xdist workers (pytest_configure_node)
         target = CertificationTarget.resolve(
             spec_ref,
             impl=config.getoption("orbitcert_impl"),
@@ -240,6 +241,40 @@ def evidence(request: pytest.FixtureRequest) -> EvidenceRecorder:
     recorder = EvidenceRecorder()
     request.node.stash[EVIDENCE] = recorder
     return recorder
+
+
+_SEED = pytest.StashKey[int]()
+
+
+def _run_seed_option(config: pytest.Config) -> str | None:
+    """The run's seed as given: an xdist worker takes its controller's (every process of a run
+    uses one seed); otherwise the pipe ``orbitcert certify`` passes, else ``--orbitcert-seed``
+    (else :func:`.options.run_seed` draws one)."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and "orbitcert_seed" in workerinput:
+        return str(workerinput["orbitcert_seed"])
+    return _seed_from_fd(config.getoption("orbitcert_seed_fd")) or config.getoption("orbitcert_seed")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: give each worker the controller's run seed (workers re-read the command
+    line, which does not carry it)."""
+    seed = node.config.stash.get(_SEED, None)
+    if seed is not None:
+        node.workerinput["orbitcert_seed"] = str(seed)
+
+
+def _seed_from_fd(fd: int | None) -> str | None:
+    """The seed ``orbitcert certify`` sends its pytest child on a pipe (never on the command line
+    or in the environment, which the product could read from /proc)."""
+    if fd is None:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as pipe:
+            return pipe.read(32).decode("ascii", "replace").strip() or None
+    except OSError as exc:
+        raise pytest.UsageError(f"orbitcert: --orbitcert-seed-fd {fd}: {exc.strerror}") from None
 
 
 @pytest.fixture(scope="session")

@@ -48,7 +48,7 @@ from orbitcert.specs.errors import (
 from orbitcert.specs.fsutil import atomic_write
 from orbitcert.specs.ics import ProductIdentity
 
-from .options import RunOptions
+from .options import SEED_ENV, RunOptions
 from .recorder import canonical_id, report_of_run
 from .report import Report, now_utc
 from .results import TestResult, Verdict
@@ -102,7 +102,6 @@ def pytest_args(target: CertificationTarget, options: RunOptions) -> list[str]:
         "--orbitcert-format", ",".join(options.formats),
         "--orbitcert-examples", str(options.examples),
         "--orbitcert-timeout", str(options.timeout),
-        "--orbitcert-seed", str(options.seed),
     ]
     if target.factory_ref is not None:
         args += ["--orbitcert-impl", target.factory_ref]
@@ -208,19 +207,25 @@ def _read_events(fd: int, out: queue.Queue[dict[str, Any] | None]) -> None:
 class _Child:
     """One pytest process running some of the suite's tests."""
 
-    def __init__(self, args: list[str], env: dict[str, str], log: _BoundedLog) -> None:
+    def __init__(self, args: list[str], env: dict[str, str], log: _BoundedLog, seed: int) -> None:
         read_fd, write_fd = os.pipe()
+        # The run's seed travels on a pipe, not on the command line or in the environment, which
+        # the product (a process the child starts) could read from /proc.
+        seed_read, seed_write = os.pipe()
+        os.write(seed_write, str(seed).encode())
+        os.close(seed_write)
         self.events: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pytest", *args, "--orbitcert-events-fd", str(write_fd)],
+            [sys.executable, "-m", "pytest", *args, "--orbitcert-events-fd", str(write_fd), "--orbitcert-seed-fd", str(seed_read)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            pass_fds=(write_fd,),
-            env=env,
+            pass_fds=(write_fd, seed_read),
+            env={k: v for k, v in env.items() if k != SEED_ENV},
             start_new_session=True,
         )
         os.close(write_fd)
+        os.close(seed_read)
         self.started = time.monotonic()
         self.last_event = self.started
         self.finished = False
@@ -310,7 +315,7 @@ class _Supervisor:
 
     def _run_child(self, remaining: list[str]) -> str:
         """Run ``remaining`` in one child; returns why it ended: finished, crashed, killed, startup."""
-        child = _Child(self._args(remaining), self._env(), self.log)
+        child = _Child(self._args(remaining), self._env(), self.log, self.options.seed)
         running: dict[str, float] = {}
         limit = self.options.timeout
         try:

@@ -110,7 +110,8 @@ class ProcessChannel:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=env,
+            # The product never sees the run's seed (it would know the suites' random trials).
+            env=env if env is not None else {k: v for k, v in os.environ.items() if k != "ORBITCERT_SEED"},
             cwd=cwd,
         )
         assert self.proc.stdin and self.proc.stdout and self.proc.stderr

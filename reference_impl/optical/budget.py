@@ -40,6 +40,7 @@ __all__ = [
     "PlausibilityLimits",
     "TerminalParameters",
     "aperture_gain_db",
+    "far_field_distance_m",
     "free_space_loss_db",
     "link_budget",
     "margin_db",
@@ -200,20 +201,39 @@ def margin_db(t: TerminalParameters, range_km: FloatOrArray) -> FloatOrArray:
     return at_max.margin_db - 20.0 * np.log10(r / t.max_range_km)
 
 
+def far_field_distance_m(diameter_m: FloatOrArray, wavelength_m: float) -> FloatOrArray:
+    """2 D^2 / lambda: the Fraunhofer distance of an aperture of diameter D, beyond which the
+    far-field gain (pi D / lambda)^2 and the free-space loss of the link equation hold (Born and
+    Wolf, *Principles of Optics*, 8.3)."""
+    d = np.asarray(diameter_m, dtype=np.float64)
+    return 2.0 * d * d / wavelength_m
+
+
 @dataclass(frozen=True)
 class PlausibilityLimits:
     """The spec's plausibility bounds (OISL-BUD-003)."""
 
     wavelength_min_nm: float = 1000.0
     wavelength_max_nm: float = 1700.0
-    min_photons_per_bit: float = 0.1
+    min_photons_per_bit: float = 1.0
+    tx_power_max_w: float = 100.0
+    aperture_max_m: float = 1.0
+    data_rate_min_gbps: float = 1e-3
+    range_max_km: float = 500_000.0
 
     @classmethod
     def from_spec(cls, spec: Spec) -> PlausibilityLimits:
+        """``budget_wavelength_min``/``max``, ``budget_min_photons_per_bit``,
+        ``budget_tx_power_max``, ``budget_aperture_max``, ``budget_data_rate_min`` and
+        ``budget_range_max`` of the spec."""
         return cls(
             spec.parameter("budget_wavelength_min"),
             spec.parameter("budget_wavelength_max"),
             spec.parameter("budget_min_photons_per_bit"),
+            spec.parameter("budget_tx_power_max"),
+            spec.parameter("budget_aperture_max"),
+            spec.parameter("budget_data_rate_min"),
+            spec.parameter("budget_range_max"),
         )
 
 
@@ -233,8 +253,24 @@ def plausibility_findings(items: Mapping[str, Any], limits: PlausibilityLimits) 
         if name in vals and vals[name] <= 0:
             out.append(f"{ICS_ITEMS[name][0]} = {vals[name]:g} {ICS_ITEMS[name][1]} is not positive")
     for name in ("pointing_loss_db", "tx_optics_loss_db", "rx_optics_loss_db"):
-        if name in vals and vals[name] < 0:
-            out.append(f"{ICS_ITEMS[name][0]} = {vals[name]:g} dB is a gain, not a loss")
+        if name in vals and vals[name] <= 0:
+            kind = "a gain, not a loss" if vals[name] < 0 else "no loss: no optical train or pointing is lossless"
+            out.append(f"{ICS_ITEMS[name][0]} = {vals[name]:g} dB is {kind}")
+    caps = (
+        ("tx_power_w", limits.tx_power_max_w),
+        ("tx_aperture_m", limits.aperture_max_m),
+        ("rx_aperture_m", limits.aperture_max_m),
+        ("max_range_km", limits.range_max_km),
+    )
+    for name, cap in caps:
+        if name in vals and vals[name] > cap:
+            ics_id, unit = ICS_ITEMS[name]
+            out.append(f"{ics_id} = {vals[name]:g} {unit} is above the plausible {cap:g} {unit}")
+    if "data_rate_gbps" in vals and 0 < vals["data_rate_gbps"] < limits.data_rate_min_gbps:
+        out.append(
+            f"budget_data_rate_gbps = {vals['data_rate_gbps']:g} Gbit/s is below the plausible "
+            f"{limits.data_rate_min_gbps:g} Gbit/s"
+        )
     lam = vals.get("wavelength_nm")
     if lam is not None and not limits.wavelength_min_nm <= lam <= limits.wavelength_max_nm:
         out.append(
@@ -247,5 +283,32 @@ def plausibility_findings(items: Mapping[str, Any], limits: PlausibilityLimits) 
             out.append(
                 f"budget_rx_sensitivity_dbm = {sens:g} dBm is {n:.3g} photons per bit at {rate:g} Gbit/s, "
                 f"fewer than {limits.min_photons_per_bit:g}"
+            )
+    out += _geometry_findings(vals)
+    return out
+
+
+def _geometry_findings(vals: Mapping[str, float]) -> list[str]:
+    """Far field of both apertures at the maximum range, and received power no greater than the
+    transmit power (when the values needed are present and positive)."""
+    out: list[str] = []
+    needed = ("wavelength_nm", "tx_aperture_m", "rx_aperture_m", "max_range_km", "tx_power_w")
+    if not all(vals.get(n, 0.0) > 0 for n in needed):
+        return out
+    lam = vals["wavelength_nm"] * 1e-9
+    range_m = vals["max_range_km"] * 1e3
+    for name in ("tx_aperture_m", "rx_aperture_m"):
+        far = 2.0 * vals[name] * vals[name] / lam  # far_field_distance_m in Python floats: no overflow warning
+        if range_m < far:
+            out.append(
+                f"budget_max_range_km = {vals['max_range_km']:g} km is in the near field of the "
+                f"{vals[name]:g} m aperture ({ICS_ITEMS[name][0]}; far field from 2 D^2 / lambda = {far / 1e3:.3g} km)"
+            )
+    if all(n in vals for n in ICS_ITEMS):
+        b = link_budget(TerminalParameters(**vals))
+        p_t = b.value("transmit power")
+        if b.received_power_dbm > p_t:
+            out.append(
+                f"received power {b.received_power_dbm:.2f} dBm exceeds the transmit power {p_t:.2f} dBm"
             )
     return out

@@ -66,6 +66,7 @@ __all__ = [
     "FopStep",
     "build_ad_frame",
     "build_bc_frame",
+    "build_bd_frame",
     "decode_clcw",
     "decode_clcw_construct",
     "encode_clcw",
@@ -250,13 +251,15 @@ def _octets(name: str, value: Any) -> bytes:
     raise Cop1Error(f"{name}: expected bytes, got {type(value).__name__}")
 
 
-_TEMPLATES: dict[tuple[int, int, int, bool], bytes] = {}
+_TEMPLATES: dict[tuple[int, int, int, bool, bool], bytes] = {}
 
 
-def _header_template(scid: int, vcid: int, map_id: int, ad: bool) -> bytes:
-    """The primary header of an AD (count length 1) or BC (count length 0) frame, built once with
-    the construct declaration of :mod:`orbitcert.reference_impl.frames` (732.1-B-2 4.1.2)."""
-    key = (scid, vcid, map_id, ad)
+def _header_template(scid: int, vcid: int, map_id: int, ad: bool, control: bool | None = None) -> bytes:
+    """The primary header of an AD (count length 1) or BC / BD (count length 0) frame, built once
+    with the construct declaration of :mod:`orbitcert.reference_impl.frames` (732.1-B-2 4.1.2).
+    ``control`` is the protocol control command flag (default: set for BC, clear for AD)."""
+    control = (not ad) if control is None else control
+    key = (scid, vcid, map_id, ad, control)
     template = _TEMPLATES.get(key)
     if template is None:
         header = UslpPrimaryHeader(
@@ -264,7 +267,7 @@ def _header_template(scid: int, vcid: int, map_id: int, ad: bool) -> bytes:
             virtual_channel_id=_check_int("vcid", vcid, 0, 63),
             map_id=_check_int("map_id", map_id, 0, 15),
             bypass_sequence_control_flag=not ad,
-            protocol_control_command_flag=not ad,
+            protocol_control_command_flag=control,
             ocf_flag=False,
             vc_frame_count_length=1 if ad else 0,
         )
@@ -301,6 +304,15 @@ def build_bc_frame(scid: int, vcid: int, map_id: int, command: bytes) -> bytes:
     command = _octets("command", command)
     parse_control_command(command)
     return _finish(bytearray(_header_template(scid, vcid, map_id, False)), _TFDF_BC, command)
+
+
+def build_bd_frame(scid: int, vcid: int, map_id: int, sdu: bytes) -> bytes:
+    """A Type-BD frame (expedited user data, 232.1-B-2 2.2.2) carrying ``sdu``: bypass flag 1,
+    protocol control command flag 0, no VC frame count, TFDF header construction rule 0b111 with
+    protocol identifier 0b00101 (MAPA_SDU), CRC-16 FECF (spec parameter ``uslp_bd_frame``).
+    FARM-1 accepts it in every state (table 6-1 E6); this FOP-1 never produces one."""
+    header = bytearray(_header_template(scid, vcid, map_id, False, control=False))
+    return _finish(header, _TFDF_AD, _octets("sdu", sdu))
 
 
 def set_vr_command(value: int) -> bytes:
@@ -365,6 +377,8 @@ def parse_frame(frame: Any) -> CopFrame:
             raise Cop1Error(f"frame: protocol identifier {tfdf & 0x1F:05b} is not 00001 (COP-1 control commands)")
         parse_control_command(data)
         return CopFrame("bc", scid, vcid, map_id, None, data)
+    if tfdf & 0x1F != _UPID_MAPA_SDU:
+        raise Cop1Error(f"frame: protocol identifier {tfdf & 0x1F:05b} of a Type-BD frame is not 00101 (MAPA_SDU)")
     return CopFrame("bd", scid, vcid, map_id, None, data)
 
 
@@ -622,10 +636,11 @@ class Fop1:
         self._count("event_" + event)
         nr = clcw.report_value
         if state is _S5:
-            # Table 5-1 column S5: E1 confirms the BC frame; every other CLCW is ignored while
-            # the control command is pending (E14 too: the Unlock may still be on its way). E2 has
-            # no S5 entry in the table; it is taken as a confirmation with NN(R) := N(R).
-            if event in ("E1", "E2"):
+            # Table 5-1 column S5: only E1 (N(R) = V(S) = NN(R), no flag) confirms the BC frame;
+            # every other CLCW is ignored while the control command is pending (E14 too: the
+            # Unlock may still be on its way). E2 (N(R) = V(S) != NN(R)) has no S5 entry and is
+            # ignored as well (OISL-REL-006).
+            if event == "E1":
                 self._remove_acknowledged(nr)
                 self._bc_frame = None
                 self.timer_deadline = None

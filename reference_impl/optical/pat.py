@@ -55,6 +55,8 @@ __all__ = [
     "PatProtocolError",
     "PatState",
     "TrialRecord",
+    "PowerCycleScenario",
+    "communicate_error_violations",
     "coverage_gap",
     "run_trial",
     "scan_pattern",
@@ -252,9 +254,11 @@ class PatController:
       the period is :attr:`scan_period`;
     * a detection in scan: acquire, steering onto the measured direction (pointing + offset);
     * acquire, on the next detection: track; track closes the loop on the measured offsets with
-      ``tracking_gain`` and counts good tracking (offset within ``comm_threshold``); after
-      ``comm_dwell`` of it: communicate (back to track when an offset exceeds ``hysteresis``
-      times the threshold);
+      ``tracking_gain``; a detection in track with the offset within ``comm_threshold`` starts
+      (or continues) good tracking, a larger offset ends it; communicate at the first
+      step ``comm_dwell`` after good tracking started, so track has been reported at every step
+      of the preceding ``comm_dwell`` (OISL-ACQ-001); back to track when an offset exceeds
+      ``hysteresis`` times the threshold;
     * acquire, track or communicate with no detection for ``loss_timeout``: lost, then scan
       again from the cone's axis at the next step.
     """
@@ -269,7 +273,7 @@ class PatController:
         self.pointing = np.zeros(2)
         self._scan_index = 0
         self._last_detection = -math.inf
-        self._good = 0.0
+        self._good_since: float | None = None
 
     @property
     def scan_period(self) -> float:
@@ -322,13 +326,16 @@ class PatController:
             error = float(np.hypot(offset_x, offset_y))
             if self.state is PatState.acquire:
                 self.state = PatState.track
-                self._good = 0.0
-            if self.state is PatState.track:
-                self._good = self._good + self.config.step if error <= p.comm_threshold else 0.0
-                if self._good >= p.comm_dwell - _EPS:
+                self._good_since = None
+            elif self.state is PatState.track:
+                if error > p.comm_threshold:
+                    self._good_since = None
+                elif self._good_since is None:
+                    self._good_since = float(now)
+                elif now - self._good_since >= p.comm_dwell - _EPS:
                     self.state = PatState.communicate
             elif error > p.hysteresis * p.comm_threshold:  # communicate
-                self.state, self._good = PatState.track, 0.0
+                self.state, self._good_since = PatState.track, None
         elif silent:
             self.state = PatState.lost
         return self._output()
@@ -522,15 +529,30 @@ def run_trial(
     return rec
 
 
-def transition_violations(rec: TrialRecord) -> list[str]:
+def transition_violations(
+    rec: TrialRecord,
+    loss_timeout: float | None = None,
+    comm_dwell: float | None = None,
+    step: float | None = None,
+    limit: int = 10,
+) -> list[str]:
     """The OISL-ACQ-001 violations in a trial: a state change outside
     :data:`ALLOWED_TRANSITIONS`, a power-off not obeyed or an off without it, a power-on not
-    obeyed from off, a detection in scan not answered by acquire, and a change to lost at a
-    step that reported a detection."""
+    obeyed from off, leaving off without power-on, a detection in scan not answered by acquire,
+    acquire without a detection, acquire -> track at a step without a detection, and a change to
+    lost at a step that reported a detection. With ``step`` and ``loss_timeout`` (the declared
+    one): lost earlier than ``loss_timeout - step`` after the last detection (OISL-ACQ-001,
+    OISL-ACQ-003). With ``step`` and ``comm_dwell``: communicate entered from track unless track
+    was reported at every step of the preceding ``comm_dwell`` (OISL-ACQ-001 good tracking).
+    At most ``limit`` violations are listed."""
     out: list[str] = []
     prev = PatState.off
-    for i, (t, cmd, det, s) in enumerate(zip(rec.times, rec.commands, rec.detected, rec.states, strict=True)):
+    last_detection = -math.inf
+    track_since: float | None = None
+    for t, cmd, det, s in zip(rec.times, rec.commands, rec.detected, rec.states, strict=True):
         state = PatState(s)
+        if det:
+            last_detection = t
         where = f"t={t:g} s ({prev.value} -> {state.value}, command {cmd}, detected {det})"
         if cmd == "power-off":
             if state is not PatState.off:
@@ -547,11 +569,49 @@ def transition_violations(rec: TrialRecord) -> list[str]:
             out.append(f"{where}: a detection in scan must give acquire")
         elif prev is PatState.scan and not det and state is PatState.acquire:
             out.append(f"{where}: acquire without a detection")
+        elif prev is PatState.acquire and state is PatState.track and not det:
+            out.append(f"{where}: track without a further detection")
         elif state is PatState.lost and det:
             out.append(f"{where}: lost at a step that reported a detection")
+        elif (
+            state is PatState.lost
+            and prev is not PatState.lost
+            and loss_timeout is not None
+            and step is not None
+            and t - last_detection < loss_timeout - step - _EPS
+        ):
+            out.append(
+                f"{where}: lost {t - last_detection:g} s after the last detection, earlier than the declared "
+                f"loss timeout {loss_timeout:g} s minus one step"
+            )
+        elif (
+            state is PatState.communicate
+            and prev is PatState.track
+            and comm_dwell is not None
+            and step is not None
+            and (track_since is None or t - track_since < comm_dwell - _EPS)
+        ):
+            held = 0.0 if track_since is None else t - track_since
+            out.append(f"{where}: communicate after {held:g} s of track, less than the dwell {comm_dwell:g} s")
+        if state is PatState.track:
+            track_since = t if prev is not PatState.track or track_since is None else track_since
+        else:
+            track_since = None
         prev = state
-        if len(out) >= 10:
+        if len(out) >= limit:
             break
+    return out
+
+
+def communicate_error_violations(rec: TrialRecord, max_error: float, limit: int = 10) -> list[str]:
+    """The OISL-ACQ-005 violations in a trial: steps reporting communicate while the true
+    pointing error (harness side) exceeds ``max_error`` (rad)."""
+    out: list[str] = []
+    for t, s, e in zip(rec.times, rec.states, rec.errors, strict=True):
+        if s == PatState.communicate.value and not e <= max_error:
+            out.append(f"t={t:g} s: communicate with true pointing error {e:.3e} rad > {max_error:.3e} rad")
+            if len(out) >= limit:
+                break
     return out
 
 
@@ -577,9 +637,12 @@ class OutageScenario:
     :meth:`update` to :func:`run_trial` as ``commands``, ``beacon`` and ``stop``):
 
     1. ``link``: power-on at step 0, beacon on, until the product reports communicate for
-       ``communicate_steps`` steps in a row (or track/communicate for ``tracking_steps``);
-    2. ``outage``: beacon off from the next step until the product reports lost and one step
-       more, or ``outage_limit`` seconds after the outage began;
+       ``communicate_steps`` steps in a row (or track/communicate for ``tracking_steps``); with
+       ``outage_from="acquire"`` only until the first step reporting acquire (the beacon then
+       disappears before any further detection: acquire must go to lost, never to track);
+    2. ``outage``: beacon off from the next step until the product reports lost and
+       ``rescan_steps`` steps more (at least one), or ``outage_limit`` seconds after the outage
+       began (the steps after lost are the rescan of OISL-ACQ-002);
     3. ``restore``: beacon on for ``restore_steps`` steps, then power-off, then two steps.
 
     The indices it records (:attr:`outage_start`, :attr:`lost_at`) let the suite check the timing.
@@ -592,12 +655,18 @@ class OutageScenario:
         communicate_steps: int = 2,
         tracking_steps: int = 12,
         restore_steps: int = 6,
+        outage_from: str = "link",
+        rescan_steps: int = 1,
     ) -> None:
+        if outage_from not in ("link", "acquire"):
+            raise PatError(f"outage_from: expected 'link' or 'acquire', got {outage_from!r}")
         self.step = step
         self.outage_limit = outage_limit
         self.communicate_steps = communicate_steps
         self.tracking_steps = tracking_steps
         self.restore_steps = restore_steps
+        self.outage_from = outage_from
+        self.rescan_steps = max(1, rescan_steps)
         self.phase = "link"
         self.outage_start: int | None = None
         self.lost_at: int | None = None
@@ -615,22 +684,28 @@ class OutageScenario:
     def beacon(self, t: float, rec: TrialRecord) -> bool:
         return self.phase != "outage"
 
+    def _link_up(self, rec: TrialRecord) -> bool:
+        if self.outage_from == "acquire":
+            return rec.states[-1] == PatState.acquire.value
+        comm = rec.states[-self.communicate_steps :]
+        trk = rec.states[-self.tracking_steps :]
+        return (len(comm) == self.communicate_steps and all(s == PatState.communicate.value for s in comm)) or (
+            len(trk) == self.tracking_steps and all(s in (PatState.track.value, PatState.communicate.value) for s in trk)
+        )
+
     def update(self, rec: TrialRecord) -> bool:
         """Advance the phase after each step; True when the scenario is over."""
         k = len(rec.states) - 1
         if self.phase == "link":
-            comm = rec.states[-self.communicate_steps :]
-            trk = rec.states[-self.tracking_steps :]
-            if (len(comm) == self.communicate_steps and all(s == PatState.communicate.value for s in comm)) or (
-                len(trk) == self.tracking_steps
-                and all(s in (PatState.track.value, PatState.communicate.value) for s in trk)
-            ):
+            if self._link_up(rec):
                 self.phase, self.outage_start = "outage", k + 1
         elif self.phase == "outage":
             assert self.outage_start is not None
             if self.lost_at is None and rec.states[-1] == PatState.lost.value:
                 self.lost_at = k
-            elif self.lost_at is not None or (k - self.outage_start) * self.step > self.outage_limit:
+            if (self.lost_at is not None and k >= self.lost_at + self.rescan_steps) or (
+                self.lost_at is None and (k - self.outage_start) * self.step > self.outage_limit
+            ):
                 self.phase, self.restore_start = "restore", k + 1
         return self.power_off_at is not None and k >= self.power_off_at + 2
 
@@ -641,3 +716,64 @@ class OutageScenario:
             if rec.detected[i]:
                 return i
         return None
+
+
+class PowerCycleScenario:
+    """Power-off from every state but off (OISL-ACQ-001), steered by what the product reports
+    (pass :meth:`command`, :meth:`beacon` and :meth:`update` to :func:`run_trial`):
+
+    off for ``hold_steps`` steps with no command (no power-on of its own), then for each state of
+    ``targets`` in turn: power-on, beacon on until the product reports that state (for ``lost``
+    the beacon goes off once it reports track or communicate), power-off at the next step (so
+    the power-off arrives at a step whose previous report was that state), then off for
+    ``hold_steps`` steps with no command. A target not reached within ``target_limit`` steps is
+    skipped (recorded in :attr:`missed`); :attr:`powered_off_from` lists the states power-off
+    came from.
+    """
+
+    def __init__(
+        self,
+        hold_steps: int,
+        targets: Sequence[str] = ("acquire", "track", "communicate", "lost"),
+        target_limit: int = 400,
+    ) -> None:
+        self.hold_steps = max(1, hold_steps)
+        self.targets = list(targets)
+        self.target_limit = target_limit
+        self.index = 0
+        self.phase = "hold"
+        self.phase_start = 0
+        self.powered_off_from: list[str] = []
+        self.missed: list[str] = []
+
+    def _target(self) -> str | None:
+        return self.targets[self.index] if self.index < len(self.targets) else None
+
+    def command(self, k: int, rec: TrialRecord) -> str:
+        if self.phase == "hold" and k - self.phase_start >= self.hold_steps and self._target() is not None:
+            self.phase, self.phase_start = "seek", k
+            return "power-on"
+        if self.phase == "seek":
+            target = self._target()
+            if rec.states and rec.states[-1] == target:
+                self.powered_off_from.append(target)
+                self.index += 1
+                self.phase, self.phase_start = "hold", k
+                return "power-off"
+            if k - self.phase_start > self.target_limit:
+                self.missed.append(str(target))
+                self.index += 1
+                self.phase, self.phase_start = "hold", k
+                return "power-off"
+        return "none"
+
+    def beacon(self, t: float, rec: TrialRecord) -> bool:
+        if self.phase != "seek" or self._target() != PatState.lost.value:
+            return True
+        since = rec.states[self.phase_start :]
+        return not any(s in (PatState.track.value, PatState.communicate.value) for s in since)
+
+    def update(self, rec: TrialRecord) -> bool:
+        """True when every target was visited and the last hold is over."""
+        k = len(rec.states) - 1
+        return self._target() is None and self.phase == "hold" and k - self.phase_start >= self.hold_steps

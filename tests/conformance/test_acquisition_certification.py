@@ -124,6 +124,13 @@ def test_the_reference_ics_declares_the_terminal() -> None:
         pytest.param(
             "products.broken_acquisition:coarse_scan", "acquisition_coarse.yaml", {"OISL-ACQ-002"}, marks=pytest.mark.slow
         ),
+        pytest.param(
+            "products.broken_acquisition:premature_lost", None, {"OISL-ACQ-001", "OISL-ACQ-003"}, marks=pytest.mark.slow
+        ),
+        pytest.param("products.broken_acquisition:no_dwell", None, {"OISL-ACQ-001"}, marks=pytest.mark.slow),
+        pytest.param("products.broken_acquisition:mispointed_communicate", None, {"OISL-ACQ-005"}, marks=pytest.mark.slow),
+        pytest.param("products.broken_acquisition:deaf_to_power_off", None, {"OISL-ACQ-001"}, marks=pytest.mark.slow),
+        pytest.param("products.broken_acquisition:local_rescan", None, {"OISL-ACQ-002"}, marks=pytest.mark.slow),
     ],
 )
 def test_broken_pat_controllers_are_not_certified(tmp_path: Path, factory: str, overlay: str | None, must_fail: set[str]) -> None:
@@ -139,7 +146,7 @@ def test_broken_pat_controllers_are_not_certified(tmp_path: Path, factory: str, 
         # The bound is shown: in the evidence, and in the failed test's message.
         (ev,) = find_evidence(report_json(tmp_path / "out"), "binomial")
         assert ev["trials"] == 124 and ev["passed"] is False
-        assert ev["failures"] >= 0.2 * 124 and ev["bound"] > 0.05
+        assert ev["failures"] >= 0.5 * 124 and ev["bound"] > 0.05
         (t,) = [t for t in r.tests if t.nodeid.endswith("test_acquisition_time_statistical")]
         assert "bound" in t.message, t.message
 
@@ -150,6 +157,8 @@ def test_broken_pat_controllers_are_not_certified(tmp_path: Path, factory: str, 
         pytest.param("budget_margin_short.yaml", {"OISL-BUD-001"}, marks=pytest.mark.slow),
         ("budget_margin_overstated.yaml", {"OISL-BUD-002"}),
         pytest.param("budget_implausible.yaml", {"OISL-BUD-003"}, marks=pytest.mark.slow),
+        pytest.param("budget_oversized.yaml", {"OISL-BUD-003"}, marks=pytest.mark.slow),
+        pytest.param("budget_near_field.yaml", {"OISL-BUD-003"}, marks=pytest.mark.slow),
     ],
 )
 def test_broken_budget_declarations_are_not_certified(tmp_path: Path, overlay: str, must_fail: set[str]) -> None:
@@ -162,3 +171,17 @@ def test_broken_budget_declarations_are_not_certified(tmp_path: Path, overlay: s
         assert rid in bud.reason
     (analysis, *_) = find_evidence(report_json(tmp_path / "out"), "analysis")
     assert analysis["conclusion"] and analysis["steps"]
+
+
+def test_ics_caps_refuse_an_endless_scan_or_timeout(tmp_path: Path) -> None:
+    """pat_scan_period_s above 100 s (the acquisition time limit) and pat_loss_timeout_s above
+    10 s are refused with the ICS, before any test runs."""
+    from orbitcert.specs.errors import OrbitcertError
+
+    for item, value in (("pat_scan_period_s", 392.0), ("pat_loss_timeout_s", 900.0)):
+        doc = yaml.safe_load(ics_file(tmp_path, classes=["acquisition"]).read_text())
+        doc["items"][item] = value
+        path = tmp_path / f"ics_{item}.yaml"
+        path.write_text(yaml.safe_dump(doc, sort_keys=False))
+        with pytest.raises(OrbitcertError, match="above the maximum"):
+            CertificationTarget.resolve(SPEC, impl="orbitcert.reference_impl.optical.iut:create", ics_path=path)

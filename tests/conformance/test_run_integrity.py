@@ -131,7 +131,9 @@ def test_too_few_examples_cannot_certify(tmp_path: Path, cli: Callable[..., Any]
     assert result.code == 1
     data = json.loads((tmp_path / "net-optical-isl-1.0.0.json").read_text())
     assert data["decision"] == "not-certified"
-    assert data["thoroughness"] == {"examples": 1, "minimum_examples": 25, "derandomized": True, "timeout": 300.0}
+    assert data["thoroughness"] == {
+        "examples": 1, "minimum_examples": 25, "derandomized": True, "timeout": 300.0, "seed": int(os.environ["ORBITCERT_SEED"]),
+    }
     assert "1 hypothesis example(s) per property test; a certification needs at least 25" in data["blockers"][0]
     assert "cannot certify: 1 hypothesis example(s)" in result.stdout
     problems, _ = verify_report(tmp_path / "net-optical-isl-1.0.0.json")
@@ -246,3 +248,20 @@ def test_a_new_version_in_an_outside_catalog_runs_in_the_child_too(tmp_path: Pat
     target = CertificationTarget.resolve("net-optical-isl@2.0.0", catalogs=[catalog])
     run = run_certification(target, RunOptions.create(out=tmp_path / "out", examples=25, catalogs=[catalog]))
     assert run.report.decision.value == "certified" and run.report.spec.version == "2.0.0"
+
+
+def test_the_product_cannot_see_the_runs_seed(tmp_path: Path) -> None:
+    """A fresh seed is drawn for the run and sent to the pytest child on a pipe: neither the
+    product's environment nor its ancestors' command lines and environments hold it."""
+    snoop = tmp_path / "seen.txt"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ORBITCERT_SEED")} | {"ORBITCERT_SNOOP_FILE": str(snoop)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "orbitcert.conformance.cli", "certify", "--spec", "net-optical-isl@1.0.0",
+         "--impl", "broken_impls:seed_snoop", "--out", str(tmp_path / "out"), "--format", "json"],
+        cwd=TESTS, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    seed = json.loads((tmp_path / "out" / "net-optical-isl-1.0.0.json").read_text())["thoroughness"]["seed"]
+    seen = snoop.read_text()
+    assert "orbitcert" in seen, "the snoop saw its ancestors"
+    assert str(seed) not in seen, "the product found the run's seed"

@@ -8,6 +8,11 @@ certification must fail it on:
 * :func:`fop_exceeds_window` - OISL-REL-002
 * :func:`farm_ignores_set_vr` - OISL-REL-012
 * :func:`clcw_wrong_layout` - OISL-REL-014
+* :func:`fop_ignores_wait` - OISL-REL-003
+* :func:`fop_keeps_transmission_count` - OISL-REL-004 (and OISL-REL-015)
+* :func:`fop_unlock_despite_lockout` - OISL-REL-006
+* :func:`farm_bd_not_counted` - OISL-REL-012
+* :func:`farm_release_after_frames` - OISL-REL-013
 
 Use e.g. ``--impl tests.products.broken_reliable:farm_accepts_out_of_window``.
 """
@@ -16,7 +21,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from orbitcert.reference_impl.optical.cop1 import Clcw, CopFrame, Farm1, Fop1
+import dataclasses
+from collections.abc import Iterable
+from typing import Any
+
+from orbitcert.reference_impl.optical.cop1 import Clcw, CopFrame, Farm1, FarmState, Fop1
 from orbitcert.reference_impl.optical.iut import ReferenceOpticalLink
 from orbitcert.reference_impl.optical.parameters import CodingParameters
 
@@ -27,8 +36,13 @@ __all__ = [
     "clcw_wrong_layout",
     "farm_accepts_out_of_window",
     "farm_ignores_set_vr",
+    "farm_bd_not_counted",
+    "farm_release_after_frames",
     "fop_exceeds_window",
+    "fop_ignores_wait",
+    "fop_keeps_transmission_count",
     "fop_never_retransmits",
+    "fop_unlock_despite_lockout",
 ]
 
 
@@ -151,3 +165,123 @@ class ClcwWrongLayout(ReferenceOpticalLink):
 def clcw_wrong_layout(spec: Spec | None = None) -> ReferenceOpticalLink:
     """CLCW with Lockout and Wait swapped; must fail OISL-REL-014."""
     return _build(ClcwWrongLayout, spec)
+
+
+# -- fop_ignores_wait (a survivor of the first adversarial review) -----------------------------------
+
+
+class _WaitBlindFop(Fop1):
+    def _classify(self, clcw: Clcw) -> str:
+        # The wait flag is not looked at when the retransmit flag is set: E9/E11 become E8/E10.
+        if clcw.retransmit and not clcw.lockout:
+            clcw = dataclasses.replace(clcw, wait=False)
+        return super()._classify(clcw)
+
+
+class FopIgnoresWait(ReferenceOpticalLink):
+    """FOP-1 retransmits on a CLCW with retransmit and wait set instead of waiting in state
+    retransmit-with-wait (table 5-1 E9, E11). Fails OISL-REL-003."""
+
+    name = "broken-fop-ignores-wait"
+    fop_class = _WaitBlindFop
+
+
+def fop_ignores_wait(spec: Spec | None = None) -> ReferenceOpticalLink:
+    """FOP-1 blind to the wait flag; must fail OISL-REL-003."""
+    return _build(FopIgnoresWait, spec)
+
+
+# -- fop_keeps_transmission_count ---------------------------------------------------------------------
+
+
+class _CountingFop(Fop1):
+    def _remove_acknowledged(self, nr: int) -> None:
+        # 5.2.7 without "Transmission_Count := 1": acknowledgements do not reset the count.
+        count = self.transmission_count
+        super()._remove_acknowledged(nr)
+        if self.sent_queue:
+            self.transmission_count = count
+
+
+class FopKeepsTransmissionCount(ReferenceOpticalLink):
+    """FOP-1 does not reset Transmission_Count when frames are acknowledged (5.2.7), so a link
+    with intermittent losses reaches the limit early. Fails OISL-REL-004 (and OISL-REL-015)."""
+
+    name = "broken-fop-keeps-transmission-count"
+    fop_class = _CountingFop
+
+
+def fop_keeps_transmission_count(spec: Spec | None = None) -> ReferenceOpticalLink:
+    """Transmission_Count never reset on acknowledgement; must fail OISL-REL-004."""
+    return _build(FopKeepsTransmissionCount, spec)
+
+
+# -- fop_unlock_despite_lockout -----------------------------------------------------------------------
+
+
+class _EagerFop(Fop1):
+    def _on_clcw(self, clcw: Clcw) -> None:
+        # In initialising-with-bc the lockout flag is not looked at: N(R) = V(S) confirms.
+        if self.state.value == "initialising-with-bc" and clcw.lockout:
+            clcw = dataclasses.replace(clcw, lockout=False)
+        super()._on_clcw(clcw)
+
+
+class FopUnlockDespiteLockout(ReferenceOpticalLink):
+    """FOP-1 takes a CLCW with N(R) = V(S) as the confirmation of its BC frame even when the
+    CLCW still reports lockout (table 5-1 column S5: only E1 confirms). Fails OISL-REL-006."""
+
+    name = "broken-fop-unlock-despite-lockout"
+    fop_class = _EagerFop
+
+
+def fop_unlock_despite_lockout(spec: Spec | None = None) -> ReferenceOpticalLink:
+    """BC frame confirmed by a lockout CLCW; must fail OISL-REL-006."""
+    return _build(FopUnlockDespiteLockout, spec)
+
+
+# -- farm_bd_not_counted ------------------------------------------------------------------------------
+
+
+class _BdFarm(Farm1):
+    def _e6(self, frame: CopFrame, delivered: list[bytes]) -> None:
+        delivered.append(frame.data)  # accepted, but the FARM-B counter is not incremented
+
+
+class FarmBdNotCounted(ReferenceOpticalLink):
+    """FARM-1 delivers Type-BD frames without counting them in the FARM-B counter (table 6-1
+    E6). Fails OISL-REL-012."""
+
+    name = "broken-farm-bd-not-counted"
+    farm_class = _BdFarm
+
+
+def farm_bd_not_counted(spec: Spec | None = None) -> ReferenceOpticalLink:
+    """BD frames not counted; must fail OISL-REL-012."""
+    return _build(FarmBdNotCounted, spec)
+
+
+# -- farm_release_after_frames ------------------------------------------------------------------------
+
+
+class _LateReleaseFarm(Farm1):
+    def receive(self, frames: Iterable[Any], buffer_available: bool = True) -> list[bytes]:
+        # The buffer release of the call is processed after its frames, not before.
+        if self.state is FarmState.WAIT and buffer_available:
+            delivered = super().receive(frames, False)
+            self.buffer_release()
+            return delivered
+        return super().receive(frames, buffer_available)
+
+
+class FarmReleaseAfterFrames(ReferenceOpticalLink):
+    """FARM-1 in wait processes a call's frames before the buffer release that call signals, so
+    the in-sequence frame of that call is discarded. Fails OISL-REL-013."""
+
+    name = "broken-farm-release-after-frames"
+    farm_class = _LateReleaseFarm
+
+
+def farm_release_after_frames(spec: Spec | None = None) -> ReferenceOpticalLink:
+    """Buffer release after the frames; must fail OISL-REL-013."""
+    return _build(FarmReleaseAfterFrames, spec)

@@ -29,6 +29,7 @@ from orbitcert.reference_impl.optical.budget import (
     SPEED_OF_LIGHT,
     BudgetError,
     PlausibilityLimits,
+    far_field_distance_m,
     TerminalParameters,
     aperture_gain_db,
     free_space_loss_db,
@@ -121,6 +122,13 @@ def test_ics_overlays_of_the_toolkit_tests() -> None:
         ("budget_max_range_km", None, "not declared"),
         ("budget_rx_sensitivity_dbm", -70.0, "photons per bit"),
         ("budget_data_rate_gbps", "10", "not a finite number"),
+        ("budget_rx_optics_loss_db", 0.0, "no loss"),
+        ("budget_tx_power_w", 150.0, "above the plausible"),
+        ("budget_rx_aperture_m", 1.2, "above the plausible"),
+        ("budget_max_range_km", 6.0e5, "above the plausible"),
+        ("budget_data_rate_gbps", 1e-4, "below the plausible"),
+        ("budget_max_range_km", 10.0, "near field"),
+        ("budget_rx_sensitivity_dbm", -40.0 - 10 * math.log10(78.2), "photons per bit"),
     ],
 )
 def test_plausibility_findings(item: str, value: Any, finding: str) -> None:
@@ -156,3 +164,37 @@ def test_budget_raises_only_budget_error(overrides: dict[str, Any]) -> None:
         return
     if not findings:
         assert math.isfinite(b.margin_db)
+
+
+def test_far_field_and_received_power_findings() -> None:
+    """2 D^2 / lambda: 12.9 km for 0.1 m at 1550 nm; at 13 km the reference terminal is in the far
+    field, at 12 km not. In the far field of both apertures P_r / P_t <= (pi / 8)^2 whatever the
+    diameters, so received power above the transmit power (the reviewer's 1 km case: +39 dBm
+    from +30 dBm) comes only with a near-field finding; both are reported."""
+    assert float(far_field_distance_m(0.1, 1550e-9)) == pytest.approx(2 * 0.01 / 1550e-9)
+    items = terminal()
+    items["budget_max_range_km"] = 13.0
+    assert not any("near field" in f for f in plausibility_findings(items, PlausibilityLimits()))
+    items["budget_max_range_km"] = 12.0
+    assert any("near field" in f for f in plausibility_findings(items, PlausibilityLimits()))
+    items["budget_max_range_km"] = 1.0
+    b = link_budget(TerminalParameters.from_ics(items))
+    assert b.received_power_dbm == pytest.approx(39.1, abs=0.1) and b.value("transmit power") == 30.0
+    found = plausibility_findings(items, PlausibilityLimits())
+    assert [f for f in found if "exceeds the transmit power" in f] and [f for f in found if "near field" in f]
+    # at the far-field distance itself the power ratio is (pi / 8)^2 before losses
+    for d in (0.05, 0.3, 1.0):
+        items = terminal()
+        items.update(budget_tx_aperture_m=d, budget_rx_aperture_m=d, budget_pointing_loss_db=1e-9,
+                     budget_tx_optics_loss_db=1e-9, budget_rx_optics_loss_db=1e-9)
+        items["budget_max_range_km"] = float(far_field_distance_m(d, 1550e-9)) / 1e3
+        b = link_budget(TerminalParameters.from_ics(items))
+        assert b.received_power_dbm - 30.0 == pytest.approx(20 * math.log10(math.pi / 8), abs=1e-6)
+
+
+def test_limits_from_the_spec() -> None:
+    from orbitcert.specs.loader import load_ref
+
+    loaded = load_ref("net-optical-isl@1.1.0")
+    spec = getattr(loaded, "spec", loaded)
+    assert PlausibilityLimits.from_spec(spec) == PlausibilityLimits()

@@ -166,6 +166,24 @@ def test_bc_frames_against_spacepackets() -> None:
             cop1.parse_control_command(bad)
 
 
+def test_bd_frames_against_spacepackets() -> None:
+    """Type-BD (spec parameter uslp_bd_frame): bypass 1, control command flag 0, no VC frame
+    count, MAPA_SDU; FARM-1 accepts, delivers and counts it in every state (table 6-1 E6)."""
+    for sdu in (b"", b"expedited", bytes(range(256))):
+        ours = cop1.build_bd_frame(SCID, VCID, MAP, sdu)
+        assert ours == _peer_frame(True, False, 0, None, UslpProtocolIdentifier.MISSION_SPECIFIC_INFO_1_MAPA_SDU, sdu)
+        parsed = cop1.parse_frame(ours)
+        assert (parsed.kind, parsed.ns, parsed.data) == ("bd", None, sdu)
+    with pytest.raises(Cop1Error, match="Type-BD"):
+        cop1.parse_frame(_peer_frame(True, False, 0, None, UslpProtocolIdentifier.COP_1_CTRL_COMMANDS, b"\x00"))
+    farm = Farm1(SCID, VCID, 10)
+    bd = cop1.build_bd_frame(SCID, VCID, MAP, b"x")
+    assert farm.receive([bd]) == [b"x"] and farm.clcw().farm_b_counter == 1 and farm.vr == 0
+    farm.receive([cop1.build_ad_frame(SCID, VCID, MAP, 5, b"out")])
+    assert farm.state is FarmState.LOCKOUT
+    assert farm.receive([bd, bd, bd]) == [b"x"] * 3 and farm.clcw().farm_b_counter == 0 and farm.lockout
+
+
 def test_parse_frame_rejects_what_is_not_the_profile() -> None:
     sdu = b"data"
     good = cop1.build_ad_frame(SCID, VCID, MAP, 7, sdu)

@@ -28,7 +28,9 @@ from orbitcert.reference_impl.optical.pat import (
     PatProfile,
     PatProtocolError,
     PatState,
+    PowerCycleScenario,
     TrialRecord,
+    communicate_error_violations,
     coverage_gap,
     run_trial,
     scan_pattern,
@@ -111,21 +113,22 @@ def test_off_until_power_on() -> None:
 
 def test_detection_acquire_track_communicate_lost_scan() -> None:
     """Scripted: a detection in scan steers onto pointing + offset (acquire); the next detection
-    gives track; after comm_dwell (2 s = 4 steps) of offsets within the threshold, communicate;
-    an offset beyond twice the threshold falls back to track; 2 s without detection, lost; then
-    scan from the cone's axis."""
+    gives track; good tracking starts at the first offset within the threshold in track and
+    communicate comes comm_dwell (2 s = 4 steps) later, so track is reported for 2.5 s; an offset
+    beyond twice the threshold falls back to track; 2 s without detection, lost; then scan from
+    the cone's axis."""
     c = controller()
     c.step(0.0, "power-on", False, 0.0, 0.0)
     p1 = c.step(0.5, "none", False, 0.0, 0.0)
     o = c.step(1.0, "none", True, 2e-4, -1e-4)
     assert o.state is PatState.acquire
     assert (o.pointing_x, o.pointing_y) == pytest.approx((p1.pointing_x + 2e-4, p1.pointing_y - 1e-4))
-    states = [c.step(1.0 + 0.5 * k, "none", True, 1e-6, 0.0).state for k in range(1, 6)]
-    assert states == [PatState.track, PatState.track, PatState.track, PatState.communicate, PatState.communicate]
-    assert c.step(4.0, "none", True, 5e-6, 0.0).state is PatState.communicate  # within hysteresis
-    assert c.step(4.5, "none", True, 2e-5, 0.0).state is PatState.track
-    # last detection at 4.5 s: lost exactly at 4.5 + 2.0 s
-    states = [c.step(4.5 + 0.5 * k, "none", False, 0.0, 0.0).state for k in range(1, 6)]
+    states = [c.step(1.0 + 0.5 * k, "none", True, 1e-6, 0.0).state for k in range(1, 8)]
+    assert states == [PatState.track] * 5 + [PatState.communicate] * 2
+    assert c.step(5.0, "none", True, 5e-6, 0.0).state is PatState.communicate  # within hysteresis
+    assert c.step(5.5, "none", True, 2e-5, 0.0).state is PatState.track
+    # last detection at 5.5 s: lost exactly at 5.5 + 2.0 s
+    states = [c.step(5.5 + 0.5 * k, "none", False, 0.0, 0.0).state for k in range(1, 6)]
     assert states == [PatState.track] * 3 + [PatState.lost, PatState.scan]
     assert (c.pointing == c.pattern[0]).all()
 
@@ -134,12 +137,25 @@ def test_missed_detections_within_the_timeout_keep_the_link() -> None:
     c = controller()
     c.step(0.0, "power-on", False, 0.0, 0.0)
     c.step(0.5, "none", True, 0.0, 0.0)
-    for k in range(2, 7):
+    for k in range(2, 8):
         c.step(0.5 * k, "none", True, 0.0, 0.0)
     assert c.state is PatState.communicate
-    assert c.step(3.5, "none", False, 0, 0).state is PatState.communicate
     assert c.step(4.0, "none", False, 0, 0).state is PatState.communicate
-    assert c.step(4.5, "none", True, 0, 0).state is PatState.communicate
+    assert c.step(4.5, "none", False, 0, 0).state is PatState.communicate
+    assert c.step(5.0, "none", True, 0, 0).state is PatState.communicate
+
+
+def test_a_large_offset_restarts_the_dwell() -> None:
+    """Good tracking restarts after an offset above the threshold: communicate comes comm_dwell
+    after the next good offset, not earlier."""
+    c = controller()
+    c.step(0.0, "power-on", False, 0.0, 0.0)
+    c.step(0.5, "none", True, 0.0, 0.0)  # acquire
+    c.step(1.0, "none", True, 0.0, 0.0)  # track
+    c.step(1.5, "none", True, 0.0, 0.0)  # good tracking from 1.5 s
+    c.step(2.0, "none", True, 1e-5, 0.0)  # above the 7.5 urad threshold: restart
+    states = [c.step(2.0 + 0.5 * k, "none", True, 0.0, 0.0).state for k in range(1, 6)]
+    assert states == [PatState.track] * 4 + [PatState.communicate]  # 2.5 s good from, 4.5 s communicate
 
 
 @pytest.mark.parametrize("steps_before", [1, 2, 3, 8])
@@ -173,6 +189,71 @@ def test_transition_checker_accepts_the_reference_and_catches_deviations() -> No
     early_lost = TrialRecord(times=rec.times, commands=rec.commands, detected=rec.detected,
                              states=["scan", "acquire", "lost", "scan", "scan"])
     assert any("reported a detection" in v for v in transition_violations(early_lost))
+    blind_track = TrialRecord(times=rec.times, commands=rec.commands, detected=[False, True, False, True, False],
+                              states=["scan", "acquire", "track", "track", "track"])
+    assert any("without a further detection" in v for v in transition_violations(blind_track))
+    # the dwell: communicate after 1 track step (0.5 s) is a violation only when the dwell is given
+    assert any("less than the dwell" in v for v in transition_violations(rec, comm_dwell=2.0, step=0.5))
+    times = [0.5 * k for k in range(9)]
+    dwelled = TrialRecord(times=times, commands=["power-on"] + ["none"] * 8, detected=[False] + [True] * 8,
+                          states=["scan", "acquire"] + ["track"] * 4 + ["communicate"] * 3)
+    assert transition_violations(dwelled, comm_dwell=2.0, step=0.5) == []
+    short = TrialRecord(times=times, commands=dwelled.commands, detected=dwelled.detected,
+                        states=["scan", "acquire"] + ["track"] * 3 + ["communicate"] * 4)
+    assert any("1.5 s of track" in v for v in transition_violations(short, comm_dwell=2.0, step=0.5))
+    # lost: not before the declared timeout minus one step after the last detection
+    t2 = [0.5 * k for k in range(8)]
+    det = [False, True, True, False, False, False, False, False]
+    for lost_at, ok in ((4, False), (5, True), (7, True)):
+        states = ["scan", "acquire", "track"] + ["track"] * (lost_at - 3) + ["lost"] + ["scan"] * (7 - lost_at)
+        r = TrialRecord(times=t2, commands=["power-on"] + ["none"] * 7, detected=det, states=states)
+        found = transition_violations(r, loss_timeout=2.0, step=0.5)
+        assert (found == []) is ok, (lost_at, found)
+    # off after power-off holds without a power-on; leaving it is a violation
+    relit = TrialRecord(times=t2[:4], commands=["power-on", "power-off", "none", "none"], detected=[False] * 4,
+                        states=["scan", "off", "off", "scan"])
+    assert any("left off without power-on" in v for v in transition_violations(relit))
+
+
+def test_communicate_error_checker() -> None:
+    rec = TrialRecord(times=[0.0, 0.5, 1.0], commands=["power-on", "none", "none"], detected=[False, True, True],
+                      states=["scan", "communicate", "communicate"], pointings=[(0, 0)] * 3, errors=[1.0, 1e-5, 2e-5])
+    assert communicate_error_violations(rec, 2e-5) == []
+    assert len(communicate_error_violations(rec, 1.5e-5)) == 1
+
+
+def test_power_cycle_scenario_on_the_reference() -> None:
+    """Power-off from scan, acquire, track, communicate and lost, each followed by a hold in off:
+    the reference obeys every one and never powers itself on."""
+    prod = ReferenceOpticalLink()
+    prod.pat_configure(CONFIG.as_dict())
+    sc = PowerCycleScenario(20, targets=("scan", "acquire", "track", "communicate", "lost"))
+    rec = run_trial(prod.pat_step, BeaconEnvironment(ENV, np.random.default_rng(5)), 2000.0,
+                    commands=sc.command, beacon=sc.beacon, stop=sc.update)
+    assert sc.powered_off_from == ["scan", "acquire", "track", "communicate", "lost"] and sc.missed == []
+    assert transition_violations(rec, loss_timeout=2.0, comm_dwell=2.0, step=0.5) == []
+    assert rec.states[:20] == ["off"] * 20
+    offs = [i for i, c in enumerate(rec.commands) if c == "power-off"]
+    for i in offs:
+        assert rec.states[i : i + 20] == ["off"] * 20
+    assert [rec.states[i - 1] for i in offs] == ["scan", "acquire", "track", "communicate", "lost"]
+
+
+def test_outage_right_after_acquire_and_rescan() -> None:
+    """The beacon disappears right after acquire: the reference goes acquire -> lost after the
+    timeout (never track) and its rescan, with the beacon still off, covers the cone."""
+    prod = ReferenceOpticalLink()
+    prod.pat_configure(CONFIG.as_dict())
+    steps = len(scan_pattern(ENV.uncertainty, ENV.beacon_divergence))
+    sc = OutageScenario(ENV.step, outage_limit=4.0, outage_from="acquire", rescan_steps=steps + 1)
+    rec = run_trial(prod.pat_step, BeaconEnvironment(ENV, np.random.default_rng(6)), 400.0,
+                    commands=sc.command, beacon=sc.beacon, stop=sc.update)
+    assert sc.lost_at is not None and "track" not in rec.states[: sc.lost_at]
+    assert transition_violations(rec, loss_timeout=2.0, comm_dwell=2.0, step=0.5) == []
+    rescan = [rec.pointings[i] for i in range(sc.lost_at + 1, sc.lost_at + 1 + steps)]
+    assert all(s == "scan" for s in rec.states[sc.lost_at + 1 : sc.lost_at + 1 + steps])
+    gap, _ = coverage_gap(rescan, disc_grid(ENV.uncertainty, 101))
+    assert gap <= 0.5 * ENV.beacon_divergence
 
 
 def test_outage_scenario_on_the_reference() -> None:

@@ -130,7 +130,7 @@ class RunOptions:
         call_timeout: float | None = None,
         max_message: int = 16 * 1024 * 1024,
         memory_limit: int = 8 * 1024**3,
-        seed: int | None = None,
+        seed: int | str | None = None,
     ) -> RunOptions:
         """Validated options; every out-of-range value is an :class:`OptionError` naming it."""
         if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and 0 <= timeout <= MAX_TIMEOUT):

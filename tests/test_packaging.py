@@ -64,6 +64,9 @@ def test_wheel_contents(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in (
         "orbitcert/specs/catalog/net-optical-isl/1.0.0.yaml",
+        "orbitcert/specs/catalog/net-optical-isl/1.1.0.yaml",
+        "orbitcert/conformance/suites/net-optical-isl/test_reliable.py",
+        "orbitcert/reference_impl/optical/cop1.py",
         "orbitcert/specs/schema/spec.schema.json",
         "orbitcert/specs/schema/ics.schema.json",
         "orbitcert/specs/schema/report.schema.json",
@@ -109,6 +112,6 @@ def test_installed_wheel_certifies_from_anywhere(wheel: Path, tmp_path: Path) ->
     proc = subprocess.run([venv / "bin" / "orbitcert", "certify", "--examples", "25", "--format", "json,html"],
                           cwd=work, capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert (work / "reports" / "net-optical-isl-1.0.0.json").exists()
-    assert (work / "reports" / "net-optical-isl-1.0.0.html").exists()
+    assert (work / "reports" / "net-optical-isl-1.1.0.json").exists(), "no arguments: the latest published version"
+    assert (work / "reports" / "net-optical-isl-1.1.0.html").exists()
     assert (work / "reports" / "sec-link-security-1.0.0.json").exists()

@@ -55,7 +55,7 @@ def report(out: Path) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def reference_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     out = tmp_path_factory.mktemp("ref")
-    return run("certify", "--out", str(out), *FAST), out
+    return run("certify", "--spec", "net-optical-isl@1.0.0", "--out", str(out), *FAST), out
 
 
 def test_reference_is_certified(reference_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
@@ -73,12 +73,15 @@ def test_reference_is_certified(reference_run: tuple[subprocess.CompletedProcess
     assert data["ics"]["source"] == "net-optical-isl.yaml", "no machine path in a signed report"
 
 
-def test_no_arguments_certifies_every_bundled_spec(reference_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
-    """``orbitcert certify`` with no arguments: every bundled spec with a reference, each certified."""
+def test_no_arguments_certifies_every_bundled_spec(tmp_path: Path) -> None:
+    """``orbitcert certify`` with no arguments: every bundled spec with a reference, at its latest
+    published version (net-optical-isl 1.1.0, all five classes), each certified."""
     from orbitcert.reference_impl import REFERENCES
     from orbitcert.specs.loader import Catalog
 
-    proc, out = reference_run
+    out = tmp_path / "all"
+    proc = run("certify", "--out", str(out), *FAST)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     catalog = Catalog.discover()
     assert set(REFERENCES) == set(catalog.ids())
     for spec_id in catalog.ids():
@@ -86,6 +89,10 @@ def test_no_arguments_certifies_every_bundled_spec(reference_run: tuple[subproce
         data = json.loads((out / f"{spec_id}-{version}.json").read_text())
         assert data["decision"] == "certified", (spec_id, [c for c in data["classes"] if c["decision"] != "certified"])
         assert f"{spec_id}@{version}" in proc.stdout
+    optical = json.loads((out / "net-optical-isl-1.1.0.json").read_text())
+    assert {c["id"]: c["decision"] for c in optical["classes"]} == dict.fromkeys(
+        ("coding", "framing", "reliable", "acquisition", "budget"), "certified"
+    )
 
 
 def test_report_json_is_schema_valid_and_complete(reference_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
@@ -177,7 +184,7 @@ def _stable(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_xdist_report_equals_serial_report(tmp_path: Path, reference_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
-    proc = run("certify", "-n", "2", "--out", str(tmp_path), *FAST)
+    proc = run("certify", "--spec", "net-optical-isl@1.0.0", "-n", "2", "--out", str(tmp_path), *FAST)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     parallel, serial = report(tmp_path), report(reference_run[1])
     assert parallel["environment"]["workers"] == 2
@@ -277,7 +284,7 @@ def test_signing_with_a_key_and_trusted_verification(tmp_path: Path, cli: Callab
     assert cli("keygen", str(key)).code == 0 and cli("keygen", str(other)).code == 0
     assert (key.stat().st_mode & 0o777) == 0o600
     out = tmp_path / "out"
-    result = cli("certify", "--sign-key", str(key), "--out", str(out), "--format", "md", *FAST)
+    result = cli("certify", "--spec", "net-optical-isl@1.0.0", "--sign-key", str(key), "--out", str(out), "--format", "md", *FAST)
     assert result.code == 0, result.stderr
     path = out / "net-optical-isl-1.0.0.json"
     assert path.exists(), "the signed JSON record is written whatever --format says"

@@ -127,7 +127,7 @@ def test_a_module_exiting_at_import_is_bad_input_not_success(tmp_path: Path, cli
 def test_too_few_examples_cannot_certify(tmp_path: Path, cli: Callable[..., Any]) -> None:
     """``--examples 1`` certified a decoder that corrects nothing; now thoroughness is recorded and
     below the minimum the decision cannot be certified, even for the reference."""
-    result = cli("certify", "--examples", "1", "--out", str(tmp_path))
+    result = cli("certify", "--spec", "net-optical-isl@1.0.0", "--examples", "1", "--out", str(tmp_path))
     assert result.code == 1
     data = json.loads((tmp_path / "net-optical-isl-1.0.0.json").read_text())
     assert data["decision"] == "not-certified"

@@ -41,12 +41,12 @@ def test_the_reference_is_certified_for_every_class(reference: Report) -> None:
     ("factory", "must_fail"),
     [
         ("products.broken_security:replay_accepting", {"SEC-ARP-001"}),
-        ("products.broken_security:abm_ignoring", {"SEC-AES-003"}),
-        ("products.broken_security:deactivated_key_using", {"SEC-KEY-001"}),
-        ("products.broken_security:sm4_wrong_aad", {"SEC-SM4-002"}),
-        ("products.broken_security:iv_reusing", {"SEC-AES-006"}),
-        ("products.broken_security:state_changing_on_reject", {"SEC-ARP-003"}),
-        ("products.broken_security:otar_unauthenticated", {"SEC-KEY-002"}),
+        pytest.param("products.broken_security:abm_ignoring", {"SEC-AES-003"}, marks=pytest.mark.slow),
+        pytest.param("products.broken_security:deactivated_key_using", {"SEC-KEY-001"}, marks=pytest.mark.slow),
+        pytest.param("products.broken_security:sm4_wrong_aad", {"SEC-SM4-002"}, marks=pytest.mark.slow),
+        pytest.param("products.broken_security:iv_reusing", {"SEC-AES-006"}, marks=pytest.mark.slow),
+        pytest.param("products.broken_security:state_changing_on_reject", {"SEC-ARP-003"}, marks=pytest.mark.slow),
+        pytest.param("products.broken_security:otar_unauthenticated", {"SEC-KEY-002"}, marks=pytest.mark.slow),
         ("products.broken_boot:rollback_accepting", {"SEC-BOOT-003"}),
     ],
 )

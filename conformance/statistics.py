@@ -37,6 +37,7 @@ __all__ = [
     "binomial_sample_size",
     "clopper_pearson_upper",
     "poisson_upper",
+    "samples_beyond",
 ]
 
 #: Most samples kept in a report for its chart (the counts and the bound always use them all).
@@ -101,6 +102,12 @@ def poisson_upper(events: int, exposure: float, confidence: float) -> float:
     return float(stats.chi2.ppf(confidence, 2 * (events + 1))) / (2.0 * exposure)
 
 
+def samples_beyond(samples: Sequence[float | None], limit: float) -> int:
+    """How many samples are failures against ``limit``: above it, or no event in the trial
+    (None, infinite or NaN). The one rule the recorder and ``report verify`` both count by."""
+    return sum(1 for v in samples if v is None or not float(v) <= limit)
+
+
 def _sample(value: Any) -> float | None:
     """A chart sample: a finite float, or None for "no event within the trial" (infinite, NaN)."""
     x = float(value)
@@ -142,7 +149,7 @@ class EvidenceRecorder:
         if samples is not None and len(samples) != trials:
             raise ValueError(f"{len(samples)} samples for {trials} trials")
         if samples is not None and limit is not None:
-            over = sum(1 for v in samples if not float(v) <= limit)
+            over = samples_beyond(samples, limit)
             if over != failures:
                 raise ValueError(f"{failures} failures declared but {over} samples exceed the limit {limit}")
         ev = BinomialEvidence(

@@ -91,7 +91,7 @@ def statistical_problems(report: Report) -> list[str]:
     sits in a passing test (a report edited to turn a failing bound into a pass is caught even
     when re-signed)."""
     from .results import BinomialEvidence, Verdict
-    from .statistics import clopper_pearson_upper
+    from .statistics import clopper_pearson_upper, samples_beyond
 
     out: list[str] = []
     for t in report.tests:
@@ -108,7 +108,7 @@ def statistical_problems(report: Report) -> list[str]:
             if e.passed != (bound <= e.max_fraction):
                 out.append(f"{where}: says {'pass' if e.passed else 'fail'} but the bound {bound:.6f} vs {e.max_fraction}")
             if e.samples is not None and e.limit is not None and len(e.samples) == e.trials:
-                over = sum(1 for x in e.samples if x is None or x > e.limit)
+                over = samples_beyond(e.samples, e.limit)
                 if over != e.failures:
                     out.append(f"{where}: {over} samples exceed the limit but {e.failures} failures are recorded")
             if not e.passed and t.verdict is Verdict.passed:

@@ -17,7 +17,7 @@ if _typing.TYPE_CHECKING:
     from .results import ClassResult, Decision, RequirementResult, TestResult, Verdict
     from .run import CertificationRun, run_certification
     from .session import CertificationTarget
-    from .statistics import EvidenceRecorder, binomial_sample_size, clopper_pearson_upper, poisson_upper
+    from .statistics import EvidenceRecorder, binomial_sample_size, clopper_pearson_upper, poisson_interval, poisson_upper
     from .suite import ics_under_test, refusal, requirement_ids, spec_under_test
     from .timeouts import TestTimeout
     from .verdicts import Inconclusive, inconclusive
@@ -47,6 +47,7 @@ _EXPORTS = {
     "ics_under_test": "suite",
     "inconclusive": "verdicts",
     "load_report": "writers",
+    "poisson_interval": "statistics",
     "poisson_upper": "statistics",
     "refusal": "suite",
     "requirement_ids": "suite",
@@ -79,6 +80,7 @@ __all__ = [
     "ics_under_test",
     "inconclusive",
     "load_report",
+    "poisson_interval",
     "poisson_upper",
     "refusal",
     "requirement_ids",

@@ -233,7 +233,7 @@ def iut(request: pytest.FixtureRequest) -> Any:
 
 @pytest.fixture
 def evidence(request: pytest.FixtureRequest) -> EvidenceRecorder:
-    """What the test computes for its report: statistical verdicts (``evidence.binomial``) and
+    """What the test computes for its report: statistical verdicts (``evidence.binomial``, ``evidence.poisson``) and
     analyses (``evidence.analysis``); see :mod:`orbitcert.conformance.statistics`."""
     from .recorder import EVIDENCE
     from .statistics import EvidenceRecorder

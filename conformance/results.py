@@ -19,6 +19,7 @@ from orbitcert.specs.model import Level, Verification
 __all__ = [
     "AnalysisEvidence",
     "BinomialEvidence",
+    "PoissonEvidence",
     "ClassResult",
     "Evidence",
     "Quantity",
@@ -121,6 +122,43 @@ class BinomialEvidence(_Result):
         )
 
 
+class PoissonEvidence(_Result):
+    """A statistical verdict on an event rate (:meth:`orbitcert.conformance.statistics.EvidenceRecorder.poisson`):
+    ``events`` counted in ``exposure`` units fixed in advance (e.g. device-days of a Monte Carlo
+    campaign); passed when the one-sided exact Poisson upper bound (Garwood 1936) on the rate at
+    ``confidence`` is at most ``max_rate``. ``ci_low``/``ci_high`` are the two-sided interval at the
+    same confidence, ``predicted`` a closed-form prediction of the rate (for the chart)."""
+
+    kind: Literal["poisson"] = "poisson"
+    quantity: str = Field(description="What is counted, e.g. 'uncorrectable memory words'.")
+    method: Literal["garwood"] = "garwood"
+    events: int = Field(ge=0)
+    exposure: float = Field(gt=0)
+    exposure_unit: str = Field(description="Unit of the exposure, e.g. 'device-days'.")
+    confidence: float = Field(ge=0.5, lt=1)
+    bound: float = Field(ge=0, description="One-sided upper confidence bound on the rate, per exposure unit.")
+    max_rate: float = Field(gt=0, description="The largest rate the requirement allows, per exposure unit.")
+    ci_low: float = Field(ge=0)
+    ci_high: float = Field(ge=0)
+    predicted: float | None = Field(default=None, ge=0, description="Closed-form prediction of the rate, if any.")
+    passed: bool
+
+    _finite_values = field_validator("bound", "confidence", "max_rate", "exposure", "ci_low", "ci_high")(_finite)
+
+    @property
+    def rate(self) -> float:
+        """The observed rate: events per exposure unit."""
+        return self.events / self.exposure
+
+    def summary(self) -> str:
+        """One line: counts, bound, requirement and verdict."""
+        verdict = "meets" if self.passed else "does not meet"
+        return (
+            f"{self.quantity}: {self.events} in {self.exposure:g} {self.exposure_unit}; {self.confidence:.0%} upper "
+            f"bound {self.bound:.4g} per {self.exposure_unit.rstrip('s')} {verdict} the required <= {self.max_rate:g} (Poisson, Garwood)"
+        )
+
+
 class Quantity(_Result):
     """One named value of an analysis, with its unit."""
 
@@ -147,7 +185,7 @@ class AnalysisEvidence(_Result):
     conclusion: str = ""
 
 
-Evidence = Annotated[BinomialEvidence | AnalysisEvidence, Field(discriminator="kind")]
+Evidence = Annotated[BinomialEvidence | PoissonEvidence | AnalysisEvidence, Field(discriminator="kind")]
 
 
 class TestResult(_Result):

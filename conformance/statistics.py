@@ -17,7 +17,8 @@ lives: few failures in many trials):
   confidence or fiducial limits illustrated in the case of the binomial", Biometrika 26(4): the
   upper limit is the ``confidence`` quantile of Beta(k + 1, n - k);
 * :func:`poisson_upper` - event rate per unit of exposure (e.g. upsets per device-day), Garwood
-  (1936): half the ``confidence`` quantile of chi-square with 2(k + 1) degrees of freedom.
+  (1936): half the ``confidence`` quantile of chi-square with 2(k + 1) degrees of freedom, divided
+  by the exposure; :func:`poisson_interval` the two-sided interval for the report's chart.
 
 Quantiles come from scipy.stats, the maintained reference for these distributions.
 """
@@ -30,12 +31,13 @@ from typing import Any
 
 from scipy import stats
 
-from .results import AnalysisEvidence, BinomialEvidence, Quantity
+from .results import AnalysisEvidence, BinomialEvidence, PoissonEvidence, Quantity
 
 __all__ = [
     "EvidenceRecorder",
     "binomial_sample_size",
     "clopper_pearson_upper",
+    "poisson_interval",
     "poisson_upper",
     "samples_beyond",
 ]
@@ -102,6 +104,15 @@ def poisson_upper(events: int, exposure: float, confidence: float) -> float:
     return float(stats.chi2.ppf(confidence, 2 * (events + 1))) / (2.0 * exposure)
 
 
+def poisson_interval(events: int, exposure: float, confidence: float) -> tuple[float, float]:
+    """Two-sided exact (Garwood) confidence interval on a Poisson rate after ``events`` in
+    ``exposure``: chi2 quantiles at (1 - confidence) / 2 with 2k and at (1 + confidence) / 2 with
+    2(k + 1) degrees of freedom, halved and divided by the exposure (lower limit 0 when k = 0)."""
+    upper = poisson_upper(events, exposure, (1.0 + confidence) / 2.0)
+    lower = 0.0 if events == 0 else float(stats.chi2.ppf((1.0 - confidence) / 2.0, 2 * events)) / (2.0 * exposure)
+    return lower, upper
+
+
 def samples_beyond(samples: Sequence[float | None], limit: float) -> int:
     """How many samples are failures against ``limit``: above it, or no event in the trial
     (None, infinite or NaN). The one rule the recorder and ``report verify`` both count by."""
@@ -123,7 +134,7 @@ class EvidenceRecorder:
     """
 
     def __init__(self) -> None:
-        self.items: list[BinomialEvidence | AnalysisEvidence] = []
+        self.items: list[BinomialEvidence | PoissonEvidence | AnalysisEvidence] = []
 
     def binomial(
         self,
@@ -164,6 +175,43 @@ class EvidenceRecorder:
             limit=limit,
             unit=unit,
             sample_label=sample_label,
+        )
+        self.items.append(ev)
+        if not ev.passed:
+            raise AssertionError(ev.summary())
+        return ev
+
+    def poisson(
+        self,
+        quantity: str,
+        events: int,
+        exposure: float,
+        max_rate: float,
+        confidence: float,
+        exposure_unit: str = "device-days",
+        predicted: float | None = None,
+    ) -> PoissonEvidence:
+        """Decide "the rate of ``quantity`` is at most ``max_rate`` per exposure unit" from
+        ``events`` counted in ``exposure`` (fixed in advance): pass when the one-sided exact Poisson
+        upper bound at ``confidence`` is at most ``max_rate``. ``predicted`` (a closed-form rate) is
+        drawn beside the result in the report's chart. Records the evidence, then raises
+        AssertionError naming the bound when it is not met."""
+        if not (isinstance(max_rate, int | float) and max_rate > 0 and math.isfinite(max_rate)):
+            raise ValueError(f"max_rate must be a positive number, got {max_rate!r}")
+        bound = poisson_upper(events, exposure, confidence)
+        low, high = poisson_interval(events, exposure, confidence)
+        ev = PoissonEvidence(
+            quantity=quantity,
+            events=events,
+            exposure=float(exposure),
+            exposure_unit=exposure_unit,
+            confidence=confidence,
+            bound=bound,
+            max_rate=float(max_rate),
+            ci_low=low,
+            ci_high=high,
+            predicted=None if predicted is None else float(predicted),
+            passed=bound <= max_rate,
         )
         self.items.append(ev)
         if not ev.passed:

@@ -78,7 +78,7 @@ def verify_report(
         problems.append("the run was interrupted: an incomplete report is never a certification")
     stat_problems = statistical_problems(report)
     problems += stat_problems
-    if any(e.kind == "binomial" for t in report.tests for e in t.evidence) and not stat_problems:
+    if any(e.kind in ("binomial", "poisson") for t in report.tests for e in t.evidence) and not stat_problems:
         notes.append("statistical verdicts: every bound recomputes and agrees with its test's verdict")
     if not any(p.startswith(("requirement", "class", "decision", "blockers", "the run", "statistical")) for p in problems):
         notes.append("verdicts, class decisions and decision follow from the test outcomes")
@@ -86,19 +86,31 @@ def verify_report(
 
 
 def statistical_problems(report: Report) -> list[str]:
-    """Each statistical verdict recomputed from its counts: the Clopper-Pearson bound, whether it
-    meets the required fraction, the failures its samples show, and that a failed verdict never
+    """Each statistical verdict recomputed from its counts: the Clopper-Pearson bound (binomial) or
+    the Garwood bound and interval (Poisson rate), whether it meets the required fraction or rate, the failures its samples show, and that a failed verdict never
     sits in a passing test (a report edited to turn a failing bound into a pass is caught even
     when re-signed)."""
-    from .results import BinomialEvidence, Verdict
-    from .statistics import clopper_pearson_upper, samples_beyond
+    from .results import BinomialEvidence, PoissonEvidence, Verdict
+    from .statistics import clopper_pearson_upper, poisson_interval, poisson_upper, samples_beyond
 
     out: list[str] = []
     for t in report.tests:
         for e in t.evidence:
+            where = f"statistical: {t.nodeid}"
+            if isinstance(e, PoissonEvidence):
+                rate_bound = poisson_upper(e.events, e.exposure, e.confidence)
+                if abs(rate_bound - e.bound) > 1e-9 * max(1.0, rate_bound):
+                    out.append(f"{where}: bound {e.bound} recomputes to {rate_bound}")
+                low, high = poisson_interval(e.events, e.exposure, e.confidence)
+                if abs(low - e.ci_low) > 1e-9 * max(1.0, low) or abs(high - e.ci_high) > 1e-9 * max(1.0, high):
+                    out.append(f"{where}: interval [{e.ci_low}, {e.ci_high}] recomputes to [{low}, {high}]")
+                if e.passed != (rate_bound <= e.max_rate):
+                    out.append(f"{where}: says {'pass' if e.passed else 'fail'} but the bound {rate_bound:.6g} vs {e.max_rate}")
+                if not e.passed and t.verdict is Verdict.passed:
+                    out.append(f"{where}: a failed statistical verdict in a passing test")
+                continue
             if not isinstance(e, BinomialEvidence):
                 continue
-            where = f"statistical: {t.nodeid}"
             if e.failures > e.trials:
                 out.append(f"{where}: {e.failures} failures in {e.trials} trials")
                 continue

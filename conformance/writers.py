@@ -34,7 +34,7 @@ from orbitcert.specs.fsutil import atomic_write, read_bounded
 from orbitcert.specs.safetext import clean_data, clean_text, printable, xml_text
 from .options import FORMATS
 from .report import Report
-from .results import BinomialEvidence, Evidence
+from .results import BinomialEvidence, Evidence, PoissonEvidence
 from .signing import generate_key, load_private_key, sign_report
 
 
@@ -62,10 +62,12 @@ def report_html(report: Report) -> str:
 
 def _chart(ev: Evidence) -> markupsafe.Markup | None:
     """The inline SVG chart of a statistical verdict (matplotlib escapes the text it draws)."""
+    from .charts import distribution_svg, rate_svg
+
+    if isinstance(ev, PoissonEvidence):
+        return markupsafe.Markup(rate_svg(ev))
     if not isinstance(ev, BinomialEvidence):
         return None
-    from .charts import distribution_svg
-
     svg = distribution_svg(ev)
     return markupsafe.Markup(svg) if svg else None
 
@@ -111,7 +113,7 @@ def report_markdown(report: Report) -> str:
     if failing:
         lines += ["", "Requirements not passed:", ""]
         lines += [f"- {_md_code(r.id)} ({r.level.value}) {r.verdict.value}: {_md_text(r.reason)}" for r in failing]
-    stats = [(t, e) for t in report.tests for e in t.evidence if isinstance(e, BinomialEvidence)]
+    stats = [(t, e) for t in report.tests for e in t.evidence if isinstance(e, BinomialEvidence | PoissonEvidence)]
     if stats:
         lines += ["", "Statistical verdicts:", ""]
         lines += [f"- {_md_text(', '.join(t.requirements))}: {_md_text(e.summary())}" for t, e in stats]

@@ -11,9 +11,16 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from orbitcert.conformance import binomial_sample_size, clopper_pearson_upper, poisson_upper, verify_report, write_reports
+from orbitcert.conformance import (
+    binomial_sample_size,
+    clopper_pearson_upper,
+    poisson_interval,
+    poisson_upper,
+    verify_report,
+    write_reports,
+)
 from orbitcert.conformance.charts import distribution_svg
-from orbitcert.conformance.results import AnalysisEvidence, BinomialEvidence, TestResult, Verdict
+from orbitcert.conformance.results import AnalysisEvidence, BinomialEvidence, PoissonEvidence, TestResult, Verdict
 from orbitcert.conformance.statistics import EvidenceRecorder
 from orbitcert.conformance.writers import report_html, report_json, report_markdown
 
@@ -192,3 +199,61 @@ def test_run_seed_from_option_environment_or_fresh(monkeypatch: pytest.MonkeyPat
     for bad in ("x", -1, 2**53, "1.5"):
         with pytest.raises(OptionError):
             run_seed(bad)  # type: ignore[arg-type]
+
+
+# --- Poisson rate verdicts ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("k", "low", "high"), [(0, 0.0, 3.689), (1, 0.0253, 5.572), (5, 1.623, 11.668), (10, 4.795, 18.390)])
+def test_poisson_interval_table(k: int, low: float, high: float) -> None:
+    """Two-sided 95 % exact limits of a Poisson mean (Garwood; published tables, e.g. Ulm 1990 /
+    the tables of exact Poisson limits: k=1 -> 0.0253..5.572, k=5 -> 1.623..11.668, k=10 -> 4.795..18.390)."""
+    lo, hi = poisson_interval(k, 1.0, 0.95)
+    assert lo == pytest.approx(low, abs=2e-3) and hi == pytest.approx(high, abs=2e-3)
+    lo10, hi10 = poisson_interval(k, 10.0, 0.95)
+    assert lo10 == pytest.approx(lo / 10) and hi10 == pytest.approx(hi / 10)
+
+
+def test_poisson_interval_covers_by_simulation() -> None:
+    """The two-sided 90 % interval covers the true rate in at least 90 % of seeded experiments."""
+    rng = np.random.default_rng(11)
+    rate, exposure = 0.7, 5.0
+    counts = rng.poisson(rate * exposure, size=3000)
+    covered = sum(lo <= rate <= hi for lo, hi in (poisson_interval(int(k), exposure, 0.90) for k in counts))
+    assert covered / len(counts) >= 0.90
+
+
+def test_poisson_verdict_passes_and_fails_on_the_bound() -> None:
+    r = EvidenceRecorder()
+    ev = r.poisson("uncorrectable words", events=4, exposure=10_000.0, max_rate=1e-3, confidence=0.95, predicted=2e-4)
+    assert ev.passed and ev.bound == pytest.approx(poisson_upper(4, 10_000.0, 0.95)) and ev.rate == 4e-4
+    with pytest.raises(AssertionError, match="does not meet"):
+        r.poisson("uncorrectable words", events=5, exposure=10_000.0, max_rate=1e-3, confidence=0.95)
+    assert [e.passed for e in r.items] == [True, False]
+    with pytest.raises(ValueError):
+        r.poisson("x", events=-1, exposure=1.0, max_rate=1.0, confidence=0.95)
+    with pytest.raises(ValueError):
+        r.poisson("x", events=1, exposure=0.0, max_rate=1.0, confidence=0.95)
+
+
+def test_poisson_evidence_in_reports_and_verify(tmp_path: Path) -> None:
+    """The rate verdict reaches JSON, Markdown and HTML (with its chart), and a report whose
+    failing rate verdict was edited to pass (re-signed) does not verify."""
+    good = PoissonEvidence(quantity="uncorrectable words", events=2, exposure=1e4, exposure_unit="device-days",
+                           confidence=0.95, bound=poisson_upper(2, 1e4, 0.95), max_rate=1e-3,
+                           ci_low=poisson_interval(2, 1e4, 0.95)[0], ci_high=poisson_interval(2, 1e4, 0.95)[1],
+                           predicted=1.5e-4, passed=True)
+    report = synthetic_report()
+    first = report.tests[0]
+    report.tests[0] = TestResult(**{**first.model_dump(), "verdict": Verdict.passed, "evidence": [good]})
+    html = report_html(report)
+    assert "uncorrectable words" in html and "<svg" in html and "predicted" in html and "garwood" in html
+    assert "Poisson" in report_markdown(report)
+    write_reports(report, tmp_path / "good", ("json",))
+    problems, notes = verify_report(tmp_path / "good" / "net-optical-isl-1.0.0.json")
+    assert not problems and any("statistical verdicts" in n for n in notes), problems
+    forged = good.model_copy(update={"events": 9})  # bound 0.0016 > 0.001, still marked passed
+    report.tests[0] = TestResult(**{**first.model_dump(), "verdict": Verdict.passed, "evidence": [forged]})
+    write_reports(report, tmp_path / "forged", ("json",))
+    problems, _ = verify_report(tmp_path / "forged" / "net-optical-isl-1.0.0.json")
+    assert any("recomputes" in p for p in problems) and any("says pass" in p for p in problems), problems

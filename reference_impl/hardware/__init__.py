@@ -1,0 +1,1 @@
+"""Simulated radiation-hardened payload compute module (hw-compute-module reference implementation)."""

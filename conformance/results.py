@@ -77,6 +77,10 @@ class _Result(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+#: Largest integer a report may hold: canonical JSON (RFC 8785) numbers are IEEE doubles.
+JSON_SAFE_INTEGER = (1 << 53) - 1
+
+
 def _finite(v: float) -> float:
     if not math.isfinite(v):
         raise ValueError("must be a finite number")
@@ -91,8 +95,8 @@ class BinomialEvidence(_Result):
     kind: Literal["binomial"] = "binomial"
     quantity: str = Field(description="What counts as a failure, e.g. 'acquisitions not complete within 100 s'.")
     method: Literal["clopper-pearson"] = "clopper-pearson"
-    trials: int = Field(ge=1)
-    failures: int = Field(ge=0)
+    trials: int = Field(ge=1, le=JSON_SAFE_INTEGER)
+    failures: int = Field(ge=0, le=JSON_SAFE_INTEGER)
     confidence: float = Field(ge=0.5, lt=1)
     bound: float = Field(ge=0, le=1, description="One-sided upper confidence bound on the failure probability.")
     max_fraction: float = Field(gt=0, lt=1, description="The largest failure probability the requirement allows.")
@@ -132,7 +136,7 @@ class PoissonEvidence(_Result):
     kind: Literal["poisson"] = "poisson"
     quantity: str = Field(description="What is counted, e.g. 'uncorrectable memory words'.")
     method: Literal["garwood"] = "garwood"
-    events: int = Field(ge=0)
+    events: int = Field(ge=0, le=JSON_SAFE_INTEGER)
     exposure: float = Field(gt=0)
     exposure_unit: str = Field(description="Unit of the exposure, e.g. 'device-days'.")
     confidence: float = Field(ge=0.5, lt=1)
@@ -171,6 +175,8 @@ class Quantity(_Result):
     def _finite_value(cls, v: float | int | str) -> float | int | str:
         if isinstance(v, float):
             _finite(v)
+        elif isinstance(v, int) and abs(v) > JSON_SAFE_INTEGER:
+            raise ValueError(f"integer {v} is beyond the exact range of JSON numbers (2^53 - 1): give it as a string")
         return v
 
 

@@ -19,6 +19,8 @@ Nothing here imports pytest: the plugin translates pytest's reports into these f
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
 
@@ -49,7 +51,7 @@ class Inconclusive(Exception):
     """Raise (or call :func:`inconclusive`) when a test cannot decide pass or fail."""
 
 
-def inconclusive(message: str) -> None:
+def inconclusive(message: str) -> NoReturn:
     """End the current test with an inconclusive verdict and ``message`` as its reason."""
     raise Inconclusive(message)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import concurrent.futures
 import html
 import importlib
-import io
 import json
 import math
 import time
@@ -233,17 +232,9 @@ def _figure(results: Sequence[CampaignResult]) -> Figure:
 
 
 def _svg(results: Sequence[CampaignResult]) -> str:
-    import matplotlib
+    from orbitcert.conformance.charts import svg_of
 
-    with matplotlib.rc_context(
-        {"svg.hashsalt": "orbitcert", "svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
-         "axes.spines.right": False}
-    ):
-        fig = _figure(results)
-        out = io.StringIO()
-        fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
-    svg = out.getvalue()
-    return svg[svg.index("<svg"):]
+    return svg_of(lambda: _figure(results))
 
 
 def _html(results: Sequence[CampaignResult], environment: dict[str, Any] | None) -> str:

@@ -20,6 +20,8 @@ from typing import Any
 from orbitcert.specs.errors import InterfaceError
 from orbitcert.specs.model import Operation, Spec
 
+from .hw_compute_module import CLASS_PROTOCOLS as _HW_CLASS_PROTOCOLS
+from .hw_compute_module import HwComputeModuleProduct
 from .net_optical_isl import CLASS_PROTOCOLS as _OPTICAL_CLASS_PROTOCOLS
 from .net_optical_isl import (
     DecodedCodeblock,
@@ -36,6 +38,7 @@ __all__ = [
     "BootResult",
     "DecodedCodeblock",
     "FrameSecurityReport",
+    "HwComputeModuleProduct",
     "NetOpticalIslProduct",
     "OpticalAcquisitionProduct",
     "OpticalFramingProduct",
@@ -48,11 +51,18 @@ __all__ = [
 ]
 
 #: spec id -> the Protocol its products implement.
-PROTOCOLS: dict[str, type] = {"net-optical-isl": NetOpticalIslProduct, "sec-link-security": SecLinkSecurityProduct}
+PROTOCOLS: dict[str, type] = {
+    "net-optical-isl": NetOpticalIslProduct,
+    "sec-link-security": SecLinkSecurityProduct,
+    "hw-compute-module": HwComputeModuleProduct,
+}
 
 #: spec id -> class id -> the Protocol of that class's operations, for specs whose classes are
 #: claimable separately (a product claiming some classes implements only their Protocols).
-CLASS_PROTOCOLS: dict[str, dict[str, type]] = {"net-optical-isl": _OPTICAL_CLASS_PROTOCOLS}
+CLASS_PROTOCOLS: dict[str, dict[str, type]] = {
+    "net-optical-isl": _OPTICAL_CLASS_PROTOCOLS,
+    "hw-compute-module": _HW_CLASS_PROTOCOLS,
+}
 
 
 def required_operations(spec: Spec, classes: Iterable[str]) -> list[str]:

@@ -213,7 +213,7 @@ def test_crashed_worker_is_an_error_and_identity_survives_xdist(tmp_path: Path) 
         (["--spec", "net-optical-isl@1.0.0", "--impl", "broken_impls"], "malformed implementation reference"),
         (["--spec", "net-optical-isl@1.0.0", "--impl", "broken_impls:nothing_here"], "has no attribute 'nothing_here'"),
         (["--impl", "broken_impls:crashes"], "which spec does the product implement? give --spec"),
-        (["--impl-cmd", "true"], "the catalog has net-optical-isl, sec-link-security"),
+        (["--impl-cmd", "true"], "the catalog has hw-compute-module, net-optical-isl, sec-link-security"),
         (["--ics", "/nonexistent/ics.yaml"], "cannot read file"),
         (["--format", "json,pdf"], "unknown report format"),
         (["--timeout", "1e300"], "timeout: must be between 0"),

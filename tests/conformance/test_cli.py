@@ -18,6 +18,7 @@ from orbitcert.specs.loader import bundled_catalog_dir, load_spec_file
 COMMANDS = [
     ["certify"], ["keygen"], ["specs", "list"], ["specs", "show"], ["specs", "lint"], ["specs", "freeze"],
     ["specs", "schema"], ["ics", "template"], ["ics", "validate"], ["report", "verify"], ["report", "diff"],
+    ["campaign", "radiation"],
 ]
 
 

@@ -257,3 +257,13 @@ def test_poisson_evidence_in_reports_and_verify(tmp_path: Path) -> None:
     write_reports(report, tmp_path / "forged", ("json",))
     problems, _ = verify_report(tmp_path / "forged" / "net-optical-isl-1.0.0.json")
     assert any("recomputes" in p for p in problems) and any("says pass" in p for p in problems), problems
+
+
+def test_the_campaign_engine_and_the_harness_agree_on_poisson_intervals() -> None:
+    """The reference's campaign (reference_impl may not import the harness) computes its own
+    Garwood interval; the two implementations agree."""
+    from orbitcert.reference_impl.hardware.campaign import garwood_interval
+
+    for k in (0, 1, 3, 25, 400):
+        for conf in (0.9, 0.95, 0.99):
+            assert garwood_interval(k, 182.6, conf) == pytest.approx(poisson_interval(k, 182.6, conf), rel=1e-12, abs=1e-15)

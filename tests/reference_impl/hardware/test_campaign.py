@@ -324,11 +324,16 @@ def test_config_validation_names_the_field(field: str, value: Any) -> None:
         _config(**{field: value})
 
 
-def test_dask_executor_gives_the_serial_result() -> None:
+@pytest.mark.parametrize(
+    "processes", [False, pytest.param(True, marks=pytest.mark.slow, id="worker-processes")], ids=["threads", None]
+)
+def test_dask_executor_gives_the_serial_result(processes: bool) -> None:
+    """A dask LocalCluster (worker threads; and, in the slow run, worker processes, so chunks and
+    results cross pickling as on a real cluster) gives exactly the serial result."""
     distributed = pytest.importorskip("distributed")
     cfg = _config(words=512, upset_rate_per_bit_day=1e-3, scrub_period_s=3600.0, mission_days=200.0, trials=24)
     serial = run_campaign(cfg)
-    with distributed.LocalCluster(n_workers=2, processes=False, threads_per_worker=1, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=2, processes=processes, threads_per_worker=1, dashboard_address=None) as cluster:
         with distributed.Client(cluster) as client:
             dasked = run_campaign(cfg, client.get_executor())
     assert dasked == serial

@@ -1,0 +1,109 @@
+"""hw-compute-module 1.0.0, classes ``memory-edac`` and ``scrubbing`` end to end: the reference is
+certified for both (every HWC-EDAC and HWC-SCR requirement passes); each broken memory controller
+of ``products.broken_hw_memory`` (the reference with one deviation) is not, with the requirement
+it breaks failed and named in the class decision.
+
+Certifications run in process with the default isolation (the product in a child process behind
+the bridge), with the reference's ICS (``reference_impl/ics/hw-compute-module.yaml``) cut down to
+the classes concerned, and a fixed seed so the suite's draws are reproducible.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from orbitcert.conformance import Report, run_certification
+from orbitcert.conformance.options import RunOptions
+from orbitcert.conformance.session import CertificationTarget
+
+SPEC = "hw-compute-module@1.0.0"
+REFERENCE = "orbitcert.reference_impl.hardware.iut:create"
+REFERENCE_ICS = Path(__file__).resolve().parents[2] / "reference_impl" / "ics" / "hw-compute-module.yaml"
+SEED = 20261126
+EDAC = {f"HWC-EDAC-00{i}" for i in range(1, 10)}
+SCRUB = {"HWC-SCR-001", "HWC-SCR-002", "HWC-SCR-003", "HWC-SCR-004"}
+
+
+def ics_file(tmp_path: Path, classes: list[str]) -> Path:
+    """The reference's ICS claiming only ``classes``."""
+    doc = yaml.safe_load(REFERENCE_ICS.read_text())
+    doc["classes"] = classes
+    out = tmp_path / "ics.yaml"
+    out.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return out
+
+
+def certify(out: Path, ics: Path, impl: str = REFERENCE) -> Report:
+    """Certify hw-compute-module 1.0.0 in this process (tests/ is on sys.path for ``products``)."""
+    target = CertificationTarget.resolve(SPEC, impl=impl, ics_path=ics)
+    options = RunOptions.create(out=out, examples=10, formats="json", seed=SEED)
+    return run_certification(target, options).report
+
+
+def verdicts(r: Report) -> dict[str, str]:
+    return {q.id: q.verdict.value for q in r.requirements if q.id in EDAC | SCRUB}
+
+
+def not_passed(r: Report) -> list[tuple[str, str, str]]:
+    return [(q.id, q.verdict.value, q.reason) for q in r.not_passed()]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    tmp = tmp_path_factory.mktemp("hwc-memory-ref")
+    return certify(tmp / "out", ics_file(tmp, ["memory-edac", "scrubbing"]))
+
+
+def test_the_reference_is_certified_for_memory_edac_and_scrubbing(reference: Report) -> None:
+    classes = {c.id: c.decision.value for c in reference.classes}
+    assert classes["memory-edac"] == "certified", not_passed(reference)
+    assert classes["scrubbing"] == "certified", not_passed(reference)
+    v = verdicts(reference)
+    assert set(v) == EDAC | SCRUB, sorted(v)
+    assert set(v.values()) == {"pass"}, v
+
+
+def test_every_memory_requirement_has_tests(reference: Report) -> None:
+    """Each HWC-EDAC and HWC-SCR requirement is verified by at least one test of the run."""
+    tested = {rid for t in reference.tests for rid in t.requirements}
+    assert EDAC | SCRUB <= tested, sorted((EDAC | SCRUB) - tested)
+
+
+@pytest.mark.parametrize(
+    ("factory", "classes", "must_fail", "may_fail"),
+    [
+        # must_fail: the deviation's requirement; may_fail: what the deviation can also break
+        # (documented in each product's docstring); anything else failing is a suite defect.
+        ("no_double_detection", ["memory-edac"], {"HWC-EDAC-004"}, {"HWC-EDAC-004", "HWC-EDAC-005", "HWC-EDAC-006"}),
+        ("scrub_skips_bank", ["scrubbing"], {"HWC-SCR-001"}, SCRUB),
+        pytest.param("wrapping_counters", ["memory-edac"], {"HWC-EDAC-006"}, {"HWC-EDAC-006"}, marks=pytest.mark.slow),
+        pytest.param("last_error_capture", ["memory-edac"], {"HWC-EDAC-005"}, {"HWC-EDAC-005"}, marks=pytest.mark.slow),
+        pytest.param("alarm_off_by_one", ["memory-edac"], {"HWC-EDAC-007"}, {"HWC-EDAC-007"}, marks=pytest.mark.slow),
+        pytest.param("wrong_check_column", ["memory-edac"], {"HWC-EDAC-001"}, EDAC, marks=pytest.mark.slow),
+        pytest.param("tmr_without_repair", ["memory-edac"], {"HWC-EDAC-008"}, {"HWC-EDAC-008"}, marks=pytest.mark.slow),
+        pytest.param(
+            "permanent_as_transient", ["memory-edac"], {"HWC-EDAC-009"}, {"HWC-EDAC-006", "HWC-EDAC-009"}, marks=pytest.mark.slow
+        ),
+        pytest.param(
+            "scrub_rewrites_uncorrectable", ["scrubbing"], {"HWC-SCR-002"}, {"HWC-SCR-002", "HWC-SCR-004"}, marks=pytest.mark.slow
+        ),
+        pytest.param("scrub_position_in_bytes", ["scrubbing"], {"HWC-SCR-003"}, {"HWC-SCR-003"}, marks=pytest.mark.slow),
+    ],
+)
+def test_broken_memory_controllers_are_not_certified(
+    tmp_path: Path, factory: str, classes: list[str], must_fail: set[str], may_fail: set[str]
+) -> None:
+    r = certify(tmp_path / "out", ics_file(tmp_path, classes), impl=f"products.broken_hw_memory:{factory}")
+    decisions = {c.id: c for c in r.classes}
+    failed = {q for q, v in verdicts(r).items() if v == "fail"}
+    assert must_fail <= failed, (failed, not_passed(r))
+    assert failed <= may_fail, (failed - may_fail, not_passed(r))
+    others = {q: v for q, v in verdicts(r).items() if q not in failed and v != "not-applicable"}
+    assert set(others.values()) <= {"pass"}, others
+    for rid in must_fail:
+        owner = "memory-edac" if rid in EDAC else "scrubbing"
+        assert decisions[owner].decision.value == "not-certified", (owner, not_passed(r))
+        assert rid in decisions[owner].reason

@@ -45,12 +45,6 @@ class Event(TypedDict):
     domain: str | None
 
 
-class AbftFault(TypedDict):
-    row: int
-    col: int
-    bit: int
-
-
 class AbftResult(TypedDict):
     c: bytes
     detected: bool
@@ -107,7 +101,9 @@ class HwLatchupProduct(_Port, Protocol):
 class HwComputeIntegrityProduct(Protocol):
     """Class ``compute-integrity``: matrix multiplication with Huang-Abraham checksums."""
 
-    def abft_matmul(self, a: bytes, b: bytes, rows: int, inner: int, cols: int, fault: AbftFault | None) -> AbftResult: ...
+    def abft_matmul(self, a: bytes, b: bytes, rows: int, inner: int, cols: int) -> AbftResult: ...
+
+    def abft_verify(self, a: bytes, b: bytes, c: bytes, rows: int, inner: int, cols: int) -> AbftResult: ...
 
 
 @runtime_checkable

@@ -5,8 +5,8 @@ test: the reference reads that spec's normative parameters (:class:`HardwarePara
 its own ICS values (bundled file ``reference_impl/ics/hw-compute-module.yaml``). Operation names,
 argument order and result shapes are those of the spec's ``interface`` section: ``power_cycle``,
 ``advance``, ``mem_write``, ``mem_read``, ``mem_read_raw``, ``reg_read``, ``reg_write``,
-``inject``, ``event_log`` (in :class:`~.module.ComputeModule`) and ``abft_matmul`` (over
-:class:`~.abft.AbftEngine`). Bad arguments raise :class:`~.module.HardwareError` naming the
+``inject``, ``event_log`` (in :class:`~.module.ComputeModule`), ``abft_matmul`` and
+``abft_verify`` (over :class:`~.abft.AbftEngine`). Bad arguments raise :class:`~.module.HardwareError` naming the
 argument; the bridge turns it into an error reply.
 
 A broken product is a small subclass: override one of the simulator's hooks
@@ -82,9 +82,14 @@ class ReferenceComputeModule(ComputeModule):
         super().__init__(params, **simulator)
         self.abft = self.abft_class(abft_max_dimension, abft_correction)
 
-    def abft_matmul(self, a: bytes, b: bytes, rows: int, inner: int, cols: int, fault: Any) -> dict[str, Any]:
+    def abft_matmul(self, a: bytes, b: bytes, rows: int, inner: int, cols: int) -> dict[str, Any]:
         """C = A B with Huang-Abraham checksums: {c, detected, row, col, corrected}."""
-        return self.abft.matmul(a, b, rows, inner, cols, fault).as_dict()
+        return self.abft.matmul(a, b, rows, inner, cols).as_dict()
+
+    def abft_verify(self, a: bytes, b: bytes, c: bytes, rows: int, inner: int, cols: int) -> dict[str, Any]:
+        """The checksums of A and B checked against the caller's C: {c, detected, row, col, corrected}
+        (c corrected where an error was located and abft_correction is declared)."""
+        return self.abft.verify(a, b, c, rows, inner, cols).as_dict()
 
 
 def create(

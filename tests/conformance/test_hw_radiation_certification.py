@@ -1,9 +1,12 @@
 """hw-compute-module 1.0.0, class ``radiation`` end to end, and the spec's test interface.
 
-The reference's declaration is certified; declarations that break one rule are not, with the
-requirement named: a daily scrub of memory with a commercial-DDR-like upset rate during a solar
-particle event (HWC-RAD-002), no source for the rates and an implausible rate (HWC-RAD-001); a
-declaration too costly to simulate is inconclusive, never certified. The report carries each
+The class depends on memory-edac and scrubbing (which verify the declared code, memory size and
+scrub period on the product), so every certification here claims the three. The reference's
+declaration is certified; declarations that break one rule are not, with the requirement named: a
+module that really scrubs daily, declaring a commercial-DDR-like upset rate during a solar particle
+event (HWC-RAD-002), no source for the rates, an implausible rate, a solar-event rate below the
+quiet one (HWC-RAD-001); a declaration too costly to simulate is inconclusive, never certified;
+radiation claimed without scrubbing is refused before any test. The report carries each
 environment's Poisson verdicts and the campaign's analysis.
 """
 
@@ -21,6 +24,7 @@ from orbitcert.conformance.interfaces import CLASS_PROTOCOLS, PROTOCOLS
 from orbitcert.conformance.options import RunOptions
 from orbitcert.conformance.session import CertificationTarget
 from orbitcert.reference_impl.hardware.environment import ENVIRONMENTS
+from orbitcert.specs.errors import IcsError
 from orbitcert.specs.loader import Catalog
 
 SPEC = "hw-compute-module@1.0.0"
@@ -41,8 +45,11 @@ def ics_file(tmp_path: Path, classes: list[str], **items: Any) -> Path:
     return out
 
 
-def certify(tmp_path: Path, ics: Path) -> tuple[Report, dict[str, Any]]:
-    target = CertificationTarget.resolve(SPEC, impl="orbitcert.reference_impl.hardware.iut:create", ics_path=ics)
+CLASSES = ["memory-edac", "scrubbing", "radiation"]
+
+
+def certify(tmp_path: Path, ics: Path, impl: str = "orbitcert.reference_impl.hardware.iut:create") -> tuple[Report, dict[str, Any]]:
+    target = CertificationTarget.resolve(SPEC, impl=impl, ics_path=ics)
     report = run_certification(target, RunOptions.create(out=tmp_path, examples=10, formats="json")).report
     return report, json.loads((tmp_path / "hw-compute-module-1.0.0.json").read_text())
 
@@ -58,12 +65,12 @@ def decision(r: Report, cls: str) -> str:
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("radiation")
-    return certify(tmp, ics_file(tmp, ["radiation"]))
+    return certify(tmp, ics_file(tmp, CLASSES))
 
 
 def test_the_reference_declaration_is_certified_with_poisson_evidence(reference: tuple[Report, dict[str, Any]]) -> None:
     report, data = reference
-    assert decision(report, "radiation") == "certified", verdicts(report)
+    assert {c: decision(report, c) for c in CLASSES} == dict.fromkeys(CLASSES, "certified"), verdicts(report)
     assert verdicts(report) == dict.fromkeys(("HWC-RAD-001", "HWC-RAD-002", "HWC-RAD-003"), "pass")
     envs = [e["name"] for e in Catalog.discover().load(SPEC).spec.parameter("radiation_environments")]
     poisson = [e for t in data["tests"] for e in t["evidence"] if e["kind"] == "poisson"]
@@ -85,31 +92,58 @@ def test_the_reference_ics_rates_are_the_environment_model() -> None:
     assert "Petersen" in items["upset_rate_source"]
 
 
-@pytest.mark.parametrize(
-    ("items", "failing", "verdict"),
-    [
-        # A commercial DDR-like rate in the worst week with a daily scrub: about 30 uncorrectable
-        # words per device-day against the 0.1 allowed.
-        ({"upset_rate_geo_spe_worst_week": 1e-5, "scrub_period_s": 86400}, "HWC-RAD-002", "fail"),
-        ({"upset_rate_source": None}, "HWC-RAD-001", "fail"),
-        ({"upset_rate_geo_quiet": 0.5}, "HWC-RAD-001", "fail"),
-    ],
-    ids=["daily-scrub-in-a-solar-event", "no-source", "implausible-rate"],
-)
-def test_broken_declarations_are_not_certified(tmp_path: Path, items: dict[str, Any], failing: str, verdict: str) -> None:
-    report, _ = certify(tmp_path, ics_file(tmp_path, ["radiation"], **items))
+def test_a_daily_scrub_in_a_solar_event_is_not_certified(tmp_path: Path) -> None:
+    """A module that really scrubs once a day (its scrubbing class is certified against that
+    declaration) declaring a commercial-DDR-like 1e-5 upsets per bit per day in the worst week:
+    about 30 uncorrectable words per device-day against the 0.1 allowed."""
+    ics = ics_file(tmp_path, CLASSES, scrub_period_s=86400, upset_rate_geo_spe_worst_week=1e-5)
+    report, data = certify(tmp_path, ics, impl="products.hw_variants:daily_scrub")
+    assert decision(report, "scrubbing") == "certified", verdicts(report, "HWC-SCR")
     got = verdicts(report)
-    assert got[failing] == verdict, got
+    assert got["HWC-RAD-002"] == "fail" and got["HWC-RAD-001"] == "pass", got
     assert decision(report, "radiation") == "not-certified"
+    failed = [e for t in data["tests"] for e in t["evidence"] if e["kind"] == "poisson" and not e["passed"]]
+    assert [e["quantity"] for e in failed] == ["uncorrectable words (geo-spe-worst-week)"]
+    assert failed[0]["bound"] > failed[0]["max_rate"] and failed[0]["predicted"] > failed[0]["max_rate"]
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("items", "failing"),
+    [
+        ({"upset_rate_source": None}, "HWC-RAD-001"),
+        ({"upset_rate_source": "estimate"}, "HWC-RAD-001"),
+        ({"upset_rate_geo_quiet": 0.5}, "HWC-RAD-001"),
+        ({"upset_rate_leo_500km_quiet": 1e-30}, "HWC-RAD-001"),
+        ({"upset_rate_geo_spe_worst_week": 1e-12}, "HWC-RAD-001"),
+    ],
+    ids=["no-source", "vague-source", "implausibly-high-rate", "implausibly-low-rate", "solar-event-below-quiet"],
+)
+def test_broken_declarations_are_not_certified(tmp_path: Path, items: dict[str, Any], failing: str) -> None:
+    report, _ = certify(tmp_path, ics_file(tmp_path, CLASSES, **items))
+    got = verdicts(report)
+    assert got[failing] == "fail", got
+    assert decision(report, "radiation") == "not-certified"
+    assert decision(report, "memory-edac") == "certified", "the memory itself is fine"
+
+
+@pytest.mark.slow
 def test_a_declaration_too_costly_to_simulate_is_inconclusive(tmp_path: Path) -> None:
     """2^32 words at 1e-3 upsets per bit per day would need ~1e11 simulated upsets: the suite
     refuses to pretend and the requirement is inconclusive (never certified)."""
-    report, _ = certify(tmp_path, ics_file(tmp_path, ["radiation"], memory_words=4294967296, upset_rate_leo_500km_quiet=1e-3))
+    ics = ics_file(tmp_path, CLASSES, memory_words=4294967296, upset_rate_leo_500km_quiet=1e-3)
+    report, _ = certify(tmp_path, ics, impl="products.hw_variants:huge_memory")
     got = verdicts(report)
     assert got["HWC-RAD-002"] == "inconclusive" and got["HWC-RAD-001"] == "pass", got
     assert decision(report, "radiation") != "certified"
+
+
+def test_radiation_without_scrubbing_is_refused(tmp_path: Path) -> None:
+    """The class depends on memory-edac and scrubbing: claiming it alone is a bad ICS (exit 2)."""
+    with pytest.raises(IcsError, match="depends on"):
+        CertificationTarget.resolve(
+            SPEC, impl="orbitcert.reference_impl.hardware.iut:create", ics_path=ics_file(tmp_path, ["memory-edac", "radiation"])
+        )
 
 
 def test_class_protocols_name_exactly_the_spec_operations() -> None:

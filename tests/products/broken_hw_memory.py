@@ -22,6 +22,23 @@ requirement a certification of the memory-edac or scrubbing class must fail it o
   an uncorrectable word and writes it back, silently corrupting it)
 * :func:`scrub_position_in_bytes` - HWC-SCR-003 (SCRUB_POSITION holds the byte address, 8 times
   the word address, of the word visited next)
+* :func:`burst_limit_4096` - HWC-EDAC-003 (only the first 4096 words of a read go through the
+  decoder; the rest are returned as stored and listed clean)
+* :func:`read_writes_back` - HWC-EDAC-003 (a read writes the corrected codeword of every word it
+  corrects back to memory)
+* :func:`alarm_on_crossing_only` - HWC-EDAC-007 (CE_ALARM set only by the read that takes the
+  count from below the threshold to at or above it)
+* :func:`address_line_20_stuck` - HWC-EDAC-010 (address line 20 stuck at 0: words a and
+  a | 2^20 are one cell)
+* :func:`ro_registers_writable` - HWC-EDAC-010 (EDAC_FAIL_ADDR and EDAC_FAIL_SYNDROME take writes)
+* :func:`scrub_only_written_words` - HWC-SCR-001 (the scrubber visits only words written since
+  power-on)
+* :func:`scrub_restarts_on_counter_clear` - HWC-SCR-005 (clearing a scrubber counter restarts the
+  sweep at word 0)
+
+And one correct product configured unlike the reference, which must be certified:
+:func:`small_banks` (1024 words in 64 banks of 16, the smallest memory with the most banks the ICS
+allows).
 
 Their ICS is the reference's (``reference_impl/ics/hw-compute-module.yaml``): they claim what the
 reference does. Use e.g. ``--impl products.broken_hw_memory:scrub_skips_bank``.
@@ -36,14 +53,22 @@ import numpy as np
 import numpy.typing as npt
 
 from orbitcert.reference_impl.hardware import edac
-from orbitcert.reference_impl.hardware.iut import SIMULATOR_ITEMS, ReferenceComputeModule, reference_ics_items
+from orbitcert.reference_impl.hardware.iut import SIMULATOR_ITEMS, ReferenceComputeModule, create, reference_ics_items
 from orbitcert.reference_impl.hardware.module import HardwareParameters
 
 if TYPE_CHECKING:
     from orbitcert.specs.model import Spec
 
 __all__ = [
+    "address_line_20_stuck",
     "alarm_off_by_one",
+    "alarm_on_crossing_only",
+    "burst_limit_4096",
+    "read_writes_back",
+    "ro_registers_writable",
+    "scrub_only_written_words",
+    "scrub_restarts_on_counter_clear",
+    "small_banks",
     "last_error_capture",
     "no_double_detection",
     "permanent_as_transient",
@@ -281,3 +306,193 @@ class ScrubPositionInBytesModule(ReferenceComputeModule):
 def scrub_position_in_bytes(spec: Spec | None = None) -> ReferenceComputeModule:
     """Position register in bytes; must fail HWC-SCR-003."""
     return _build(ScrubPositionInBytesModule, spec)
+
+
+# --------------------------------------------------------------------------------------------------
+# memory-edac: long reads, reads that write, the alarm, address decoding, the register map
+
+
+class BurstLimitModule(ReferenceComputeModule):
+    """Only the first 4096 words of a read go through the EDAC decoder (a decoder pipeline that
+    handles one 4096-word burst); the rest of a longer read is returned as stored, faults and all,
+    and listed neither corrected nor uncorrectable. Fails HWC-EDAC-003 (and HWC-EDAC-004 when a
+    double error lies beyond the burst)."""
+
+    name = "broken-burst-limit-4096"
+    burst = 4096
+
+    def mem_read(self, address: Any, count: Any) -> dict[str, Any]:
+        if not isinstance(count, int) or count <= self.burst:
+            return super().mem_read(address, count)
+        out = super().mem_read(address, self.burst)
+        a = int(address)
+        self._check_range(a, int(count))
+        data, _ = self._read_codewords(np.arange(a + self.burst, a + int(count), dtype=np.int64), self.time)
+        out["data"] = bytes(out["data"]) + np.asarray(data, dtype=">u8").tobytes()
+        return out
+
+
+def burst_limit_4096(spec: Spec | None = None) -> ReferenceComputeModule:
+    """Reads decoded only in their first 4096 words; must fail HWC-EDAC-003."""
+    return _build(BurstLimitModule, spec)
+
+
+class ReadWritesBackModule(ReferenceComputeModule):
+    """Every read writes the corrected codeword of each word it corrected back to memory (a
+    correct-on-read controller), so a transient single error is gone after its first read; the
+    interface says a read does not write memory. Fails HWC-EDAC-003 (and, as consequences, the
+    tests that count errors by reading the same faulty words again: HWC-EDAC-005..007)."""
+
+    name = "broken-read-writes-back"
+
+    def mem_read(self, address: Any, count: Any) -> dict[str, Any]:
+        out = super().mem_read(address, count)
+        if out["corrected"]:
+            offsets = np.asarray(out["corrected"], dtype=np.int64)
+            data = np.frombuffer(out["data"], dtype=">u8").astype(np.uint64)[offsets]
+            self._store(int(address) + offsets, data, self.code.encode(data))
+        return out
+
+
+def read_writes_back(spec: Spec | None = None) -> ReferenceComputeModule:
+    """Reads write corrected words back; must fail HWC-EDAC-003."""
+    return _build(ReadWritesBackModule, spec)
+
+
+class AlarmOnCrossingOnlyModule(ReferenceComputeModule):
+    """Sets CE_ALARM only on the read that takes EDAC_CE_COUNT from below EDAC_CE_THRESHOLD to at
+    or above it (an edge-triggered alarm): once cleared with the count above the threshold, or
+    with the threshold lowered below the count, it is never set again. Fails HWC-EDAC-007."""
+
+    name = "broken-alarm-on-crossing-only"
+
+    def mem_read(self, address: Any, count: Any) -> dict[str, Any]:
+        threshold = self._regs.get("EDAC_CE_THRESHOLD", 0)
+        before = self._regs.get("EDAC_CE_COUNT", 0)
+        self._regs["EDAC_CE_THRESHOLD"] = 0  # the reference's level-triggered alarm disabled
+        try:
+            out = super().mem_read(address, count)
+        finally:
+            self._regs["EDAC_CE_THRESHOLD"] = threshold
+        if threshold and before < threshold <= self._regs.get("EDAC_CE_COUNT", 0):
+            self._regs["EDAC_STATUS"] = self._regs.get("EDAC_STATUS", 0) | 0b100
+        return out
+
+
+def alarm_on_crossing_only(spec: Spec | None = None) -> ReferenceComputeModule:
+    """Edge-triggered CE alarm; must fail HWC-EDAC-007."""
+    return _build(AlarmOnCrossingOnlyModule, spec)
+
+
+class AddressLineStuckModule(ReferenceComputeModule):
+    """Address line 20 of the memory stuck at 0: words a and a | 2^20 are one cell (the last write
+    to either wins, and both read it). Every other behaviour is the reference's. Fails
+    HWC-EDAC-010 (and whatever other test happens to use two aliased addresses)."""
+
+    name = "broken-address-line-20-stuck"
+    line = 20
+
+    def _cells(self, addresses: I64Array) -> I64Array:
+        return np.asarray(addresses, dtype=np.int64) & ~np.int64(1 << self.line)
+
+    def _load(self, addresses: I64Array) -> tuple[U64Array, U8Array]:
+        cells, inverse = np.unique(self._cells(addresses), return_inverse=True)
+        data, check = super()._load(cells)
+        return data[inverse], check[inverse]
+
+    def _store(self, addresses: I64Array, data: U64Array, check: U8Array) -> None:
+        cells = self._cells(addresses)[::-1]  # reversed: np.unique keeps the first, the last write wins
+        unique, first = np.unique(cells, return_index=True)
+        super()._store(unique, data[::-1][first], check[::-1][first])
+
+    def _store_range(self, address: int, data: U64Array, check: U8Array) -> None:
+        self._store(np.arange(address, address + data.size, dtype=np.int64), data, check)
+
+
+def address_line_20_stuck(spec: Spec | None = None) -> ReferenceComputeModule:
+    """Address line 20 stuck at 0; must fail HWC-EDAC-010."""
+    return _build(AddressLineStuckModule, spec)
+
+
+class RoRegistersWritableModule(ReferenceComputeModule):
+    """The read-only EDAC registers (EDAC_FAIL_ADDR, EDAC_FAIL_SYNDROME) take writes like
+    read-write ones (masked to their width). Fails HWC-EDAC-010."""
+
+    name = "broken-ro-registers-writable"
+
+    def reg_write(self, name: Any, value: Any) -> None:
+        reg = self.params.register_map.get(name) if isinstance(name, str) else None
+        if reg is not None and reg.access == "ro" and reg.name.startswith("EDAC_") and isinstance(value, int):
+            self._regs[reg.name] = value & reg.mask
+            return
+        super().reg_write(name, value)
+
+
+def ro_registers_writable(spec: Spec | None = None) -> ReferenceComputeModule:
+    """Writable failing-address registers; must fail HWC-EDAC-010."""
+    return _build(RoRegistersWritableModule, spec)
+
+
+# --------------------------------------------------------------------------------------------------
+# scrubbing: words never written, the sweep and counter clears
+
+
+class ScrubOnlyWrittenWordsModule(ReferenceComputeModule):
+    """Its scrubber visits only the words written since power-on (an "allocated region" scrubber):
+    a single error in a word never written (the zero codeword) is never repaired or counted.
+    Fails HWC-SCR-001."""
+
+    name = "broken-scrub-only-written-words"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._written: I64Array = np.zeros(0, dtype=np.int64)
+        super().__init__(*args, **kwargs)
+
+    def power_cycle(self) -> float:
+        self._written = np.zeros(0, dtype=np.int64)
+        return super().power_cycle()
+
+    def mem_write(self, address: Any, data: Any) -> int:
+        n = super().mem_write(address, data)
+        self._written = np.union1d(self._written, np.arange(int(address), int(address) + n, dtype=np.int64))
+        return n
+
+    def _scrub_visit(self, addresses: I64Array, times: F64Array, repeats: I64Array) -> None:
+        keep = np.isin(addresses, self._written)
+        super()._scrub_visit(addresses[keep], np.asarray(times)[keep], repeats[keep])
+
+
+def scrub_only_written_words(spec: Spec | None = None) -> ReferenceComputeModule:
+    """Scrubber skips never-written words; must fail HWC-SCR-001."""
+    return _build(ScrubOnlyWrittenWordsModule, spec)
+
+
+class ScrubRestartsOnCounterClearModule(ReferenceComputeModule):
+    """Clearing SCRUB_CE_COUNT or SCRUB_UE_COUNT also restarts the sweep at word 0 (a controller
+    that resets the whole scrubber block on a counter write). Fails HWC-SCR-005."""
+
+    name = "broken-scrub-restarts-on-counter-clear"
+
+    def reg_write(self, name: Any, value: Any) -> None:
+        super().reg_write(name, value)
+        if name in ("SCRUB_CE_COUNT", "SCRUB_UE_COUNT"):
+            self._scrub_start = self.time
+
+
+def scrub_restarts_on_counter_clear(spec: Spec | None = None) -> ReferenceComputeModule:
+    """Counter clears restart the sweep; must fail HWC-SCR-005."""
+    return _build(ScrubRestartsOnCounterClearModule, spec)
+
+
+# --------------------------------------------------------------------------------------------------
+# a correct product unlike the reference
+
+
+#: ICS items of :func:`small_banks` (the certification test declares them in its ICS).
+SMALL_BANKS_ITEMS = {"memory_words": 1024, "memory_banks": 64}
+
+
+def small_banks(spec: Spec | None = None) -> ReferenceComputeModule:
+    """The reference module with 1024 words in 64 banks of 16 words: correct, must be certified
+    (with an ICS declaring :data:`SMALL_BANKS_ITEMS`)."""
+    return create(spec, items=SMALL_BANKS_ITEMS)

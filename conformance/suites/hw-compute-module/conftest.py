@@ -12,8 +12,9 @@ reference is used.
 
 State: one product serves the whole run. The ``port`` fixture power-cycles it before each test,
 so every test starts from the power-on state (registers at reset values, memory all zero, no
-faults, empty event log), and freezes the watchdog outside the watchdog's own tests; simulated
-time keeps running across tests.
+faults, empty event log), and freezes the watchdog outside the watchdog's own tests (again after
+every power_cycle a test makes, :meth:`Port.power_cycle`); simulated time keeps running across
+tests.
 """
 
 from __future__ import annotations
@@ -182,9 +183,17 @@ class Port:
     def __init__(self, iut: Any) -> None:
         self.iut = iut
         self.now = 0.0
+        #: Whether :meth:`power_cycle` freezes the watchdog again (the ``port`` fixture's choice).
+        self.refreeze = False
 
-    def power_cycle(self) -> float:
+    def power_cycle(self, refreeze: bool | None = None) -> float:
+        """Power-cycle the product. A power_cycle clears DBG_FREEZE (its reset value 0,
+        HWC-WDG-005); with ``refreeze`` (default: the fixture's choice, :attr:`refreeze`) the
+        watchdog is frozen again at once, so that a test of another class that power-cycles the
+        module is not reset by a short watchdog."""
         self.now = _number(self.iut.power_cycle(), "power_cycle result")
+        if self.refreeze if refreeze is None else refreeze:
+            self.set_reg("DBG_FREEZE", 1)
         return self.now
 
     def advance(self, seconds: float) -> float:
@@ -247,8 +256,7 @@ def port(iut: Any, request: pytest.FixtureRequest) -> Port:
     watchdog's own tests the watchdog is frozen (register DBG_FREEZE), so that the hours of
     simulated time a scrubbing test lets pass do not reset the module every timeout."""
     p = Port(iut)
-    p.power_cycle()
     requirements = {rid for m in request.node.iter_markers("requirement") for rid in m.args}
-    if not any(str(rid).startswith("HWC-WDG") for rid in requirements):
-        p.set_reg("DBG_FREEZE", 1)
+    p.refreeze = not any(str(rid).startswith("HWC-WDG") for rid in requirements)
+    p.power_cycle()
     return p

@@ -1,4 +1,4 @@
-"""Conformance suite of hw-compute-module, class ``memory-edac`` (HWC-EDAC-001..009).
+"""Conformance suite of hw-compute-module, class ``memory-edac`` (HWC-EDAC-001..010).
 
 What is checked, and against what:
 
@@ -11,10 +11,18 @@ What is checked, and against what:
   that ignores ``inject`` fails there), then the decoded read, its corrected/uncorrectable lists
   and the counter deltas, per word. Single errors cover all 72 codeword bits in distinct words,
   double errors all C(72, 2) = 2556 bit pairs (data/data, data/check, check/check, adjacent).
+  Reads of the interface's maximum of 65536 words cross bank boundaries with errors at both ends,
+  around offset 4096 and either side of each boundary; raw reads before and after every read
+  show that a read leaves memory as it was.
 * **Registers** (HWC-EDAC-005..008): first-error capture and its syndrome (H applied to the
   stored codeword, computed here), write-one-to-clear status, saturating write-clear counters
   (GR740 UM, memory scrubber and AHB status register), the correctable-error alarm at its
-  threshold, and the triplicated SYS_CONFIG register behind a voter.
+  threshold (set by every read that counts an error at or above it, also after a clear or a
+  lowered threshold), and the triplicated SYS_CONFIG register behind a voter.
+* **Register map and addresses** (HWC-EDAC-010): reset values, read-only registers ignoring
+  writes, widths, unknown names refused (``orbitcert.conformance.refusal``); distinct words at
+  the walking-one and walking-zero addresses of every address line (the classic address-bus test
+  of memory diagnostics) and every bank edge, read back raw.
 
 A read does not write memory (interface ``mem_read``), so transient errors stay until the word is
 written again: counters are driven by re-reading the same faulty words. Memory is large (2^27
@@ -34,8 +42,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from orbitcert.conformance import inconclusive
-from orbitcert.conformance.interfaces.hw_compute_module import bit_masks, check_bits, fault, memory_fault
+from orbitcert.conformance import inconclusive, refusal
+from orbitcert.conformance.interfaces.hw_compute_module import FaultDescriptor, bit_masks, check_bits, fault, memory_fault
 
 # --------------------------------------------------------------------------------------------------
 # Independent oracle of the declared code, and small helpers
@@ -151,7 +159,7 @@ def round_length(per_bank: int, geometry: Any, offset: int) -> int:
     return int(min(per_bank, geometry.bank_words, per_bank - offset))
 
 
-def single_fault_list(address: int, patterns: Sequence[Sequence[int]], **kw: Any) -> list[dict[str, Any]]:
+def single_fault_list(address: int, patterns: Sequence[Sequence[int]], **kw: Any) -> list[FaultDescriptor]:
     return [memory_fault(address + i, list(p), **kw) for i, p in enumerate(patterns) if p]
 
 
@@ -179,11 +187,23 @@ def test_unit_words_carry_their_published_columns(port: Any, code: Any, geometry
             )
 
 
+def last_written(writes: Sequence[tuple[int, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """What memory must hold after ``writes`` (``(start, words)`` blocks, in write order, possibly
+    overlapping): sorted addresses and, for each, the word of the last write covering it."""
+    addrs = np.concatenate([np.arange(s, s + len(w), dtype=np.int64) for s, w in writes])
+    words = np.concatenate([np.asarray(w, dtype=U64) for _, w in writes])
+    # np.unique keeps the first occurrence: reverse, so that the last write wins
+    uniq, first = np.unique(addrs[::-1], return_index=True)
+    return uniq, words[::-1][first]
+
+
 @pytest.mark.requirement("HWC-EDAC-001")
 def test_random_words_stored_as_codewords(port: Any, code: Any, geometry: Any, rng: np.random.Generator) -> None:
     """Random words at the edges and random addresses of every bank (single-word writes), blocks of
     up to 256 random words in every bank, and blocks straddling each bank boundary: raw codewords equal
-    (data, H_d data). A word written twice holds the second value."""
+    (data, H_d data). Blocks may overlap in small banks (a bank of 16 words lies inside the blocks
+    around its boundaries): what each word must hold is the last value written to it. A word
+    written twice holds the second value."""
     columns = code.data_columns
     addresses = geometry.spread(rng, 12)
     singles = random_words(rng, len(addresses))
@@ -198,8 +218,11 @@ def test_random_words_stored_as_codewords(port: Any, code: Any, geometry: Any, r
         blocks.append((b * geometry.bank_words - half, random_words(rng, 2 * half)))
     for start, words in blocks:
         port.write(start, words)
+    held_at, held = last_written(blocks)
     for start, words in blocks:
-        expect_raw(port, start, words, check_bits(words, columns), geometry, f"block of {len(words)} words")
+        idx = np.searchsorted(held_at, np.arange(start, start + len(words), dtype=np.int64))
+        want = held[idx]
+        expect_raw(port, start, want, check_bits(want, columns), geometry, f"block of {len(words)} words")
     again = random_words(rng, len(addresses))
     for a, w in zip(addresses, again, strict=True):
         port.write(a, [w])
@@ -274,7 +297,8 @@ def test_every_codeword_bit_single_error(port: Any, code: Any, hw: Any, geometry
     in a random order), injected in one call: each read returns the data written, lists exactly
     those words as corrected, adds one to EDAC_CE_COUNT per word and sets EDAC_STATUS.CE. A second
     read of a block among error-free words corrects and counts exactly the words still stored with
-    their single error; so does a one-word read of a freshly injected one."""
+    their single error (HWC-EDAC-003: the read leaves memory as it was, checked with raw reads);
+    so does a one-word read of a freshly injected one."""
     columns = code.data_columns
     st = status_bits(hw)
     perms = [[int(x) for x in rng.permutation(72)] for _ in range(geometry.banks)]
@@ -283,7 +307,7 @@ def test_every_codeword_bit_single_error(port: Any, code: Any, hw: Any, geometry
     blocks: list[tuple[int, np.ndarray, list[list[int]]]] = []
     for r, rnd in enumerate(bank_rounds(rng, geometry, 72)):
         blocks = []
-        faults: list[dict[str, Any]] = []
+        faults: list[FaultDescriptor] = []
         for b, s, offset in rnd:
             n = round_length(72, geometry, offset)
             words, pats = random_words(rng, n), [[bit] for bit in perms[b][offset : offset + n]]
@@ -300,24 +324,21 @@ def test_every_codeword_bit_single_error(port: Any, code: Any, hw: Any, geometry
             expect_reg(port, "EDAC_CE_COUNT", min(hw.counter_max, ce0 + total), f"after reading {total} single errors")
             status = port.reg("EDAC_STATUS")
             assert status & st["CE"], f"EDAC_STATUS = {status:#x} after a read of {len(words)} corrected words: CE (mask {st['CE']:#x}) not set"
+        for s, words, pats in blocks:
+            dm, cm = bit_masks(pats)
+            expect_raw(port, s, words ^ dm, check_bits(words, columns) ^ cm, geometry,
+                       "after mem_read of single errors (a read does not change memory: the error stays)")
         if r == 0:
-            # Read bank 0's block again, with never-written words after it: what the product now
-            # stores decides (HWC-EDAC-003 does not say a read leaves the error in memory), but it
-            # must be the written codeword or a single error of it.
+            # Read bank 0's block again, with never-written words after it: every error is still
+            # stored, so every word is corrected and counted again.
             s, words, _ = blocks[0]
             span = min(len(words) + 256, geometry.bank_words)
             expected = np.zeros(span, dtype=U64)
             expected[: len(words)] = words
-            raw_d, raw_c = port.read_raw(s, len(words))
-            flips = np.bitwise_count(raw_d ^ words) + np.bitwise_count(raw_c ^ check_bits(words, columns))
-            if (flips > 1).any():
-                i = int(np.flatnonzero(flips > 1)[0])
-                raise AssertionError(f"after reading it, {where(s + i, geometry)} is stored {int(flips[i])} bits away from its codeword")
-            still = {int(i) for i in np.flatnonzero(flips == 1)}
             ce1 = port.reg("EDAC_CE_COUNT")
-            expect_read(port, s, expected, geometry, f"the single errors read again within {span} words", corrected=still)
-            expect_reg(port, "EDAC_CE_COUNT", min(hw.counter_max, ce1 + len(still)), f"after reading {len(still)} single errors again")
-            ce0 += len(still)
+            expect_read(port, s, expected, geometry, f"the single errors read again within {span} words", corrected=set(range(len(words))))
+            expect_reg(port, "EDAC_CE_COUNT", min(hw.counter_max, ce1 + len(words)), f"after reading {len(words)} single errors again")
+            ce0 += len(words)
     s, words, pats = blocks[-1]
     for i in (int(x) for x in rng.choice(len(words), min(3, len(words)), replace=False)):
         port.write(s + i, words[i : i + 1])
@@ -325,6 +346,61 @@ def test_every_codeword_bit_single_error(port: Any, code: Any, hw: Any, geometry
         before = port.reg("EDAC_CE_COUNT")
         expect_read(port, s + i, words[i : i + 1], geometry, f"one word, bit {pats[i][0]} flipped", corrected={0})
         expect_reg(port, "EDAC_CE_COUNT", min(hw.counter_max, before + 1), "after a one-word read of a single error")
+
+
+@pytest.mark.requirement("HWC-EDAC-003", "HWC-EDAC-004")
+@pytest.mark.parametrize("boundary", ["near-4096", "random"])
+def test_long_reads_across_bank_boundaries(
+    port: Any, code: Any, hw: Any, geometry: Any, rng: np.random.Generator, boundary: str
+) -> None:
+    """One read of 65536 words (the interface's maximum; all of memory when smaller) across a bank
+    boundary, at offset 4096 +- 2 of the read or at a random offset (with one bank: anywhere; with
+    small banks the read crosses many): single errors at offsets 0 and 65535, 4095..4097, either
+    side of every boundary inside the read and at random offsets, double errors at random offsets
+    and just after 4096 and the boundaries. The read returns the data written, lists exactly those
+    words as corrected and uncorrectable, the counters grow by one per word, memory is unchanged
+    by the read (raw codewords before and after), and a second read counts them all again."""
+    columns = code.data_columns
+    st = status_bits(hw)
+    n = min(65536, geometry.words)
+    bw = geometry.bank_words
+    if geometry.banks > 1 and n < geometry.words:
+        edge = bw * int(rng.integers(1, geometry.banks))
+        k = 4096 + int(rng.integers(-2, 3)) if boundary == "near-4096" and n > 4100 else int(rng.integers(1, n))
+        start = min(max(0, edge - k), geometry.words - n)
+    else:
+        start = anywhere(rng, geometry, n)
+    edges = [e - start for e in range(bw * (start // bw + 1), start + n, bw)]  # offsets of bank starts inside
+    kinds: dict[int, int] = {}  # offset -> error weight (1 single, 2 double)
+    for o in (int(x) for x in rng.choice(n, min(n // 4, 48), replace=False)):
+        kinds[o] = 1 if rng.random() < 0.6 else 2
+    for o in (4098, *(e + 1 for e in edges)):
+        if o < n:
+            kinds[o] = 2
+    for o in (0, n - 1, 4095, 4096, 4097, *edges, *(e - 1 for e in edges)):
+        if 0 <= o < n:
+            kinds[o] = 1
+    offsets = sorted(kinds)
+    pats = [[int(x) for x in rng.choice(72, kinds[o], replace=False)] for o in offsets]
+    singles = {o for o in offsets if kinds[o] == 1}
+    doubles = {o for o in offsets if kinds[o] == 2}
+    words = random_words(rng, n)
+    port.write(start, words)
+    port.inject([memory_fault(start + o, p) for o, p in zip(offsets, pats, strict=True)])
+    dm = np.zeros(n, dtype=U64)
+    cm = np.zeros(n, dtype=np.uint8)
+    dm[offsets], cm[offsets] = bit_masks(pats)
+    stored_d, stored_c = words ^ dm, check_bits(words, columns) ^ cm
+    what = f"read of {n} words from {where(start, geometry)} ({len(edges)} bank boundaries inside, at offsets {edges[:4]})"
+    expect_raw(port, start, stored_d, stored_c, geometry, f"{what}: after inject")
+    for k in range(2):
+        ce, ue = port.reg("EDAC_CE_COUNT"), port.reg("EDAC_UE_COUNT")
+        expect_read(port, start, words, geometry, f"{what}, read {k + 1}", corrected=singles, uncorrectable=doubles)
+        expect_reg(port, "EDAC_CE_COUNT", min(hw.counter_max, ce + len(singles)), f"{what}, read {k + 1}: {len(singles)} single errors")
+        expect_reg(port, "EDAC_UE_COUNT", min(hw.counter_max, ue + len(doubles)), f"{what}, read {k + 1}: {len(doubles)} double errors")
+        status = port.reg("EDAC_STATUS")
+        assert status & st["CE"] and status & st["UE"], f"{what}: EDAC_STATUS = {status:#x}, CE and UE should be set"
+        expect_raw(port, start, stored_d, stored_c, geometry, f"{what}, after read {k + 1} (a read does not change memory)")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -348,7 +424,7 @@ def test_every_double_error_detected(port: Any, code: Any, hw: Any, geometry: An
     blocks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, list[tuple[int, int]]]] = []
     for rnd in bank_rounds(rng, geometry, per_bank):
         blocks = []
-        faults: list[dict[str, Any]] = []
+        faults: list[FaultDescriptor] = []
         for b, s, offset in rnd:
             n = round_length(per_bank, geometry, offset)
             pairs = order[b * per_bank + offset : b * per_bank + offset + n]
@@ -588,15 +664,19 @@ def test_scrub_counters_saturate_and_clear(port: Any, hw: Any, ics: Any, geometr
 def test_alarm_at_threshold(port: Any, hw: Any, geometry: Any, rng: np.random.Generator, kind: str) -> None:
     """CE_ALARM is clear while EDAC_CE_COUNT is below EDAC_CE_THRESHOLD (checked after every read of
     the last few words before it), set when the count reaches it, and stays set (further errors,
-    clearing the counter, writing 0 or the CE/UE bits to EDAC_STATUS) until 1 is written to it. It
-    is also set when one multi-word read takes the count across the threshold."""
+    clearing the counter, writing 0 or the CE/UE bits to EDAC_STATUS) until 1 is written to it.
+    Cleared with the count still above the threshold, it stays clear through an error-free read
+    and is set again by the next read that counts a correctable error; so it is after the
+    threshold is written below the count. It is also set when one multi-word read takes the count
+    across the threshold."""
     st = status_bits(hw)
     alarm = st["CE_ALARM"]
     threshold = 1 if kind == "one" else int(rng.integers(4, 200))
     n = threshold + 8
-    start = anywhere(rng, geometry, n)
-    words = random_words(rng, n)
+    start = anywhere(rng, geometry, n + 1)
+    words = random_words(rng, n + 1)
     port.write(start, words)
+    clean_at = start + n  # an error-free word
     port.inject(single_fault_list(start, [[int(rng.integers(0, 72))] for _ in range(n)]))
     port.set_reg("EDAC_CE_THRESHOLD", threshold)
     expect_reg(port, "EDAC_CE_THRESHOLD", threshold, "read back")
@@ -621,12 +701,39 @@ def test_alarm_at_threshold(port: Any, hw: Any, geometry: Any, rng: np.random.Ge
     alarm_is(True, "the count reached the threshold")
     port.read(start + threshold, 4)
     alarm_is(True, "more correctable errors")
+    # cleared with the count still at/above the threshold: an error-free read leaves it clear
+    # (HWC-EDAC-002), the next read that counts a correctable error sets it again
+    port.set_reg("EDAC_STATUS", alarm)
+    alarm_is(False, "1 written to CE_ALARM with EDAC_CE_COUNT above the threshold")
+    port.read(clean_at, 1)
+    alarm_is(False, "an error-free read after CE_ALARM was cleared (HWC-EDAC-002: no status bit changes)")
+    port.read(start, 1)
+    alarm_is(True, "one more correctable error, with EDAC_CE_COUNT already above the threshold")
     port.set_reg("EDAC_CE_COUNT", 0)
     alarm_is(True, "EDAC_CE_COUNT cleared")
     port.set_reg("EDAC_STATUS", 0)
     alarm_is(True, "0 written to EDAC_STATUS")
     port.set_reg("EDAC_STATUS", st["CE"] | st["UE"])
     alarm_is(True, "1 written to CE and UE only")
+    port.set_reg("EDAC_STATUS", alarm)
+    alarm_is(False, "1 written to CE_ALARM")
+    # the threshold lowered below the count: the next read that counts an error sets the alarm
+    high = hw.counter_max
+    port.set_reg("EDAC_CE_THRESHOLD", high)
+    port.read(start, 3)
+    count = port.reg("EDAC_CE_COUNT")
+    alarm_is_at = f"{count} correctable errors, threshold {high}"
+    status = port.reg("EDAC_STATUS")
+    assert not status & alarm, f"{alarm_is_at}: EDAC_STATUS = {status:#x}, CE_ALARM should be clear"
+    lower = int(rng.integers(1, count)) if count > 1 else 1
+    port.set_reg("EDAC_CE_THRESHOLD", lower)
+    port.read(start + 3, 1)
+    status = port.reg("EDAC_STATUS")
+    assert status & alarm, (
+        f"EDAC_CE_THRESHOLD lowered from {high} to {lower} below EDAC_CE_COUNT {count}, then one more correctable error: "
+        f"EDAC_STATUS = {status:#x} with EDAC_CE_COUNT {port.reg('EDAC_CE_COUNT')}: CE_ALARM should be set"
+    )
+    port.set_reg("EDAC_CE_THRESHOLD", threshold)
     port.set_reg("EDAC_STATUS", alarm)
     alarm_is(False, "1 written to CE_ALARM")
     port.set_reg("EDAC_CE_COUNT", 0)
@@ -681,7 +788,7 @@ def test_alarm_at_the_largest_threshold(port: Any, hw: Any, geometry: Any, rng: 
 # HWC-EDAC-008: triplicated SYS_CONFIG
 
 
-def _config_fault(copy: int, mask: int) -> dict[str, Any]:
+def _config_fault(copy: int, mask: int) -> FaultDescriptor:
     return fault("config", "SYS_CONFIG", copy, int(mask).to_bytes(4, "big"))
 
 
@@ -817,3 +924,99 @@ def test_intermittent_faults_corrected_while_active(port: Any, code: Any, geomet
         ce = port.reg("EDAC_CE_COUNT")
         expect_read(port, start, words, geometry, f"intermittent fault {state} at t0 + {at} s", corrected=set(range(n)) if active else set())
         expect_reg(port, "EDAC_CE_COUNT", ce + (n if active else 0), f"intermittent fault {state} at t0 + {at} s")
+
+
+# --------------------------------------------------------------------------------------------------
+# HWC-EDAC-010: register map, address decoding
+
+
+def address_line_probes(words: int) -> list[int]:
+    """Addresses that tell every address line apart (the walking-one/walking-zero pattern of
+    memory address-bus tests): 0, M - 1, and for every k with 2^k < M the word 2^k (line k alone
+    high) and (M - 1) XOR 2^k (line k alone low, when it is a word of memory)."""
+    out = {0, words - 1}
+    k = 0
+    while (1 << k) < words:
+        out.add(1 << k)
+        if ((words - 1) ^ (1 << k)) < words:
+            out.add((words - 1) ^ (1 << k))
+        k += 1
+    return sorted(out)
+
+
+@pytest.mark.requirement("HWC-EDAC-010")
+def test_every_address_a_distinct_word(port: Any, code: Any, geometry: Any, rng: np.random.Generator) -> None:
+    """Distinct random words written one by one at 0, 2^k and (M - 1) XOR 2^k for every address
+    line k (2^k < M), at the first and last word of every bank and at random words, then all read
+    back raw: a stuck or shorted address line makes two of these addresses one cell, and the later
+    write overwrites the earlier. Then read back again in reverse write order with fresh words."""
+    columns = code.data_columns
+    addresses = sorted(set(address_line_probes(geometry.words)) | set(geometry.spread(rng, 2)))
+    for rnd in range(2):
+        words = random_words(rng, len(addresses))
+        while np.unique(words).size < words.size:  # distinct words, so that an alias cannot hide
+            words = random_words(rng, len(addresses))
+        order = range(len(addresses)) if rnd == 0 else range(len(addresses) - 1, -1, -1)
+        for i in order:
+            port.write(addresses[i], words[i : i + 1])
+        for i, a in enumerate(addresses):
+            got_d, got_c = port.read_raw(a, 1)
+            if int(got_d[0]) != int(words[i]) or int(got_c[0]) != int(check_bits(words[i : i + 1], columns)[0]):
+                alias = [addresses[j] for j in np.flatnonzero(words == got_d[0])]
+                raise AssertionError(
+                    f"{len(addresses)} distinct words written at address-line probes: mem_read_raw of {where(a, geometry)} "
+                    f"holds data {int(got_d[0]):#018x}, written {int(words[i]):#018x}"
+                    + (f": the word written at {alias[0]:#x} (address bits {a ^ alias[0]:#x} differ), one cell for both" if alias else "")
+                )
+
+
+def memory_registers(hw: Any) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in hw.registers.items() if r.get("class") == "memory-edac"}
+
+
+def unknown_names(hw: Any, rng: np.random.Generator) -> list[str]:
+    """Register names not in the map: a random one, and near misses of EDAC_STATUS."""
+    names = [f"NO_SUCH_REG_{int(rng.integers(0, 1 << 32)):08X}", "EDAC_STATUS_X", "EDAC_STATU"]
+    return [n for n in names if n not in hw.registers]
+
+
+@pytest.mark.requirement("HWC-EDAC-010")
+def test_register_map_access_width_reset(port: Any, hw: Any, geometry: Any, rng: np.random.Generator) -> None:
+    """Parameter registers, class memory-edac: every register reads its reset value after
+    power_cycle; writes to a read-only register (0, all ones, random) are ignored, with the
+    register holding a captured value; a read-write register reads back what was written masked
+    to its width; no value read exceeds the register's width; a read or write of a name not in the
+    map is an error reply and changes no register."""
+    regs = memory_registers(hw)
+    if not regs:
+        inconclusive("parameter registers lists no register of class memory-edac")
+    for name, r in regs.items():
+        expect_reg(port, name, int(r["reset"]), "after power_cycle (reset value of parameter registers)")
+    # give the read-only registers a nonzero value: capture an uncorrectable error
+    a = int(rng.integers(1, geometry.words))
+    port.write(a, random_words(rng, 1))
+    port.inject([memory_fault(a, [int(x) for x in rng.choice(72, 2, replace=False)])])
+    port.read(a, 1)
+    for name, r in regs.items():
+        width = (1 << int(r["bits"])) - 1
+        if r["access"] == "ro":
+            held = port.reg(name)
+            for value in (0, 0xFFFFFFFF, int(rng.integers(1, 1 << 32))):
+                port.set_reg(name, value)
+                expect_reg(port, name, held, f"{value:#x} written to read-only {name} (writes ignored)")
+        elif r["access"] == "rw":
+            for value in (0xFFFFFFFF, int(rng.integers(1 << int(r["bits"]), 1 << 32)) if r["bits"] < 32 else 0, int(rng.integers(0, 1 << 32))):
+                port.set_reg(name, value)
+                expect_reg(port, name, value & width, f"{value:#x} written to {r['bits']}-bit read-write {name}")
+            port.set_reg(name, int(r["reset"]))
+        got = port.reg(name)
+        assert got <= width, f"{name} = {got:#x} exceeds its width of {r['bits']} bits"
+    before = {name: port.reg(name) for name in regs}
+    for bad in unknown_names(hw, rng):
+        err = refusal(port.iut.reg_read, bad)
+        assert err is not None, f"reg_read({bad!r}) of a name not in parameter registers returned a value instead of an error"
+        err = refusal(port.iut.reg_write, bad, 0xFFFFFFFF)
+        assert err is not None, f"reg_write({bad!r}, 0xffffffff) of a name not in parameter registers was accepted"
+    after = {name: port.reg(name) for name in regs}
+    changed = {k: (before[k], after[k]) for k in regs if before[k] != after[k]}
+    assert not changed, f"refused accesses to unknown registers changed registers (before, after): {changed}"

@@ -69,16 +69,23 @@ def declaration_findings(spec: Spec, ics: Ics) -> list[str]:
     for item in ("memory_words", "scrub_period_s"):
         if ics.items.get(item) is None:
             out.append(f"{item} is not declared")
-    cap = float(spec.parameter("radiation_max_upset_rate"))
+    low, cap = float(spec.parameter("radiation_min_upset_rate")), float(spec.parameter("radiation_max_upset_rate"))
+    rates: dict[str, float] = {}
     for env in spec.parameter("radiation_environments"):
         rate = _declared_rate(ics, env["ics_item"])
         if rate is None:
             out.append(f"{env['ics_item']} ({env['name']}) is not declared")
-        elif not 0 < rate <= cap:
-            out.append(f"{env['ics_item']} = {rate:g} is outside (0, {cap:g}] upsets per bit per day")
+        elif not low <= rate <= cap:
+            out.append(f"{env['ics_item']} = {rate:g} is outside {low:g} .. {cap:g} upsets per bit per day")
+        else:
+            rates[env["name"]] = rate
+    for env in spec.parameter("radiation_environments"):
+        floor = env.get("rate_not_below")
+        if floor and env["name"] in rates and floor in rates and rates[env["name"]] < rates[floor]:
+            out.append(f"the {env['name']} rate {rates[env['name']]:g} is below the {floor} rate {rates[floor]:g}")
     source = ics.items.get("upset_rate_source")
-    if not isinstance(source, str) or len(source.strip()) < 8:
-        out.append("upset_rate_source does not name the source of the rates")
+    if not isinstance(source, str) or len(source.split()) < 5:
+        out.append("upset_rate_source does not name the source of the rates (test report or publication, and method)")
     return out
 
 
@@ -169,7 +176,11 @@ def test_radiation_declaration_is_complete_and_plausible(spec: Spec, ics: Ics, e
             **{e["ics_item"]: (str(ics.items.get(e["ics_item"])), "1/(bit day)") for e in spec.parameter("radiation_environments")},
             "upset_rate_source": (str(ics.items.get("upset_rate_source")), ""),
         },
-        steps=[("largest plausible rate", cap, "1/(bit day)"), ("findings", len(findings), "")],
+        steps=[
+            ("smallest plausible rate", float(spec.parameter("radiation_min_upset_rate")), "1/(bit day)"),
+            ("largest plausible rate", cap, "1/(bit day)"),
+            ("findings", len(findings), ""),
+        ],
         conclusion="; ".join(findings) if findings else "declared and plausible",
     )
     assert not findings, "; ".join(findings)

@@ -1,4 +1,5 @@
-"""Conformance suite of hw-compute-module, class ``scrubbing`` (HWC-SCR-001..003).
+"""Conformance suite of hw-compute-module, class ``scrubbing`` (HWC-SCR-001..003, 005; HWC-SCR-004 is in
+test_memory_edac.py, with the read counters).
 
 The scrubber of the GR740 memory controller (GR740 UM, memory scrubber) sweeps memory, writes back
 corrected single errors and leaves uncorrectable words flagged. What is checked, and against what:
@@ -7,7 +8,8 @@ corrected single errors and leaves uncorrectable words flagged. What is checked,
   random words of every bank and in a block covering all 72 codeword bits, at a random phase of
   the sweep, must all be repaired in memory (the raw codeword equals (data, H_d data), computed
   here from the spec's ``edac_codes``) after ``scrub_period_s`` plus ``timing_tolerance``, with
-  SCRUB_CE_COUNT counting each word exactly once.
+  SCRUB_CE_COUNT counting each word exactly once; so must single errors in words never written
+  (the zero codeword of power-on memory). No EDAC_* register changes while the scrubber runs.
 * **Uncorrectable words** (HWC-SCR-002): double errors are left exactly as stored (raw codewords
   before and after compared), still read as uncorrectable, and counted once per visit; error-free
   neighbours are not changed. The number of visits of each word in an interval follows from the
@@ -18,6 +20,9 @@ corrected single errors and leaves uncorrectable words flagged. What is checked,
   floor((t - t_s) / T) within one. The position is also checked as what it claims to be, the word
   the scrubber visits next: errors just ahead of it are repaired after a quarter period, errors
   just behind it and far ahead are not.
+* **Read-only sweep registers** (HWC-SCR-005): writes to SCRUB_POSITION and SCRUB_PASSES change
+  neither, and clearing SCRUB_CE_COUNT / SCRUB_UE_COUNT mid-sweep leaves the position and the
+  scrubber's actual path (repairs just ahead of the nominal position) as they were.
 
 t_s is when the sweep starts at word 0: the ``port`` fixture's power_cycle (registers at reset
 values). A reset would restart the scrubber and clear its counters (parameter registers); the
@@ -136,6 +141,32 @@ def random_pattern(rng: np.random.Generator, weight: int) -> list[int]:
     return [int(b) for b in rng.choice(72, weight, replace=False)]
 
 
+def edac_registers(port: Any, hw: Any) -> dict[str, int]:
+    """The processor's EDAC registers (parameter registers, names EDAC_*): the scrubber changes none."""
+    return {name: port.reg(name) for name in hw.registers if name.startswith("EDAC_")}
+
+
+def expect_edac_unchanged(before: dict[str, int], after: dict[str, int], what: str) -> None:
+    changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+    assert not changed, (
+        f"{what}: EDAC registers changed while only the scrubber ran (before, after): {changed}; they count the "
+        f"processor's reads, the scrubber has its own SCRUB_* counters"
+    )
+
+
+def never_written(geometry: Any, rng: np.random.Generator, used: set[int], per_bank: int) -> list[int]:
+    """``per_bank`` random addresses in every bank outside ``used`` (words never written since power_cycle)."""
+    out: set[int] = set()
+    for b in range(geometry.banks):
+        lo = b * geometry.bank_words
+        for a in (int(x) for x in rng.integers(lo, lo + geometry.bank_words, 4 * per_bank)):
+            if len(out) >= (b + 1) * per_bank:
+                break
+            if a not in used and a not in out:
+                out.add(a)
+    return sorted(out)
+
+
 # --------------------------------------------------------------------------------------------------
 # HWC-SCR-001: single errors repaired within a period
 
@@ -156,29 +187,40 @@ def test_single_errors_repaired_within_a_period(
     port: Any, code: Any, hw: Any, geometry: Any, period: float, rng: np.random.Generator
 ) -> None:
     """Two rounds, each starting at a random phase of the sweep: single errors everywhere (every
-    bank's edges, random words, all 72 bits) are repaired in memory after scrub_period_s +
-    timing_tolerance, and SCRUB_CE_COUNT grows by exactly the number of words repaired."""
+    bank's edges, random words, all 72 bits), and in words never written since power_cycle (the
+    zero codeword), are repaired in memory after scrub_period_s + timing_tolerance, SCRUB_CE_COUNT
+    grows by exactly the number of words repaired, and no EDAC_* register changes."""
     columns = code.data_columns
     tolerance = hw.tolerance(period)
+    used: set[int] = set()
     for rnd in range(2):
         advance_to(port, port.now + float(rng.uniform(0.0, 1.0)) * period)
         words = single_error_words(geometry, rng)
+        used.update(words.addresses)
+        blank = never_written(geometry, rng, used, 2)
+        used.update(blank)
+        zeros = Words(blank, np.zeros(len(blank), dtype=U64), [[int(rng.integers(0, 72))] for _ in blank])
         words.write(port)
         words.inject(port)
+        zeros.inject(port)
         expect_stored(words, words.raw(port), words.faulty(columns), geometry, f"round {rnd + 1}: right after inject")
+        expect_stored(zeros, zeros.raw(port), zeros.faulty(columns), geometry, f"round {rnd + 1}: never-written words right after inject")
         ce0 = port.reg("SCRUB_CE_COUNT")
+        edac0 = edac_registers(port, hw)
         t_inject = port.now
         advance_to(port, t_inject + period + tolerance)
+        late = f"{period + tolerance:g} s (scrub_period_s + tolerance) after single errors were injected at t = {t_inject:.3f} s"
+        expect_stored(words, words.raw(port), words.clean(columns), geometry, f"round {rnd + 1}: {late}, the corrected codewords are not all written back")
         expect_stored(
-            words, words.raw(port), words.clean(columns), geometry,
-            f"round {rnd + 1}: {period + tolerance:g} s (scrub_period_s + tolerance) after single errors were injected at "
-            f"t = {t_inject:.3f} s, the corrected codewords are not all written back",
+            zeros, zeros.raw(port), zeros.clean(columns), geometry,
+            f"round {rnd + 1}: {late}, single errors in words never written (the zero codeword) are not all repaired",
         )
+        expect_edac_unchanged(edac0, edac_registers(port, hw), f"round {rnd + 1}")
         ce = port.reg("SCRUB_CE_COUNT")
-        want = min(hw.counter_max, ce0 + len(words.addresses))
+        n = len(words.addresses) + len(zeros.addresses)
+        want = min(hw.counter_max, ce0 + n)
         assert ce == want, (
-            f"round {rnd + 1}: SCRUB_CE_COUNT = {ce} after the scrubber repaired {len(words.addresses)} single errors, "
-            f"expected {want} (was {ce0})"
+            f"round {rnd + 1}: SCRUB_CE_COUNT = {ce} after the scrubber repaired {n} single errors, expected {want} (was {ce0})"
         )
 
 
@@ -273,9 +315,11 @@ def test_uncorrectable_words_left_and_counted_per_visit(
     before = words.raw(port)
     expect_stored(words, before, words.faulty(columns), geometry, "right after injecting double errors")
     ue0 = port.reg("SCRUB_UE_COUNT")
+    edac0 = edac_registers(port, hw)
     t1 = port.now
     advance_to(port, t1 + span * period)
     t2 = port.now
+    expect_edac_unchanged(edac0, edac_registers(port, hw), f"{span:g} scrub periods with {len(ordered)} uncorrectable words")
     expect_stored(
         words, words.raw(port), before, geometry,
         f"{span:g} scrub periods later (double errors must not be rewritten, error-free words not changed)",
@@ -330,28 +374,21 @@ def test_position_and_passes_follow_time(
         )
 
 
-@pytest.mark.requirement("HWC-SCR-003")
-def test_position_is_where_the_scrubber_goes_next(
-    port: Any, code: Any, geometry: Any, period: float, hw: Any, rng: np.random.Generator
-) -> None:
-    """SCRUB_POSITION p is the word visited next: after a quarter period, single errors 5 %..20 % of
-    memory ahead of p are repaired, while errors 5 % behind p (just visited) and 40 % ahead (not
+def expect_sweep_from(port: Any, p: int, columns: Sequence[int], geometry: Any, period: float, rng: np.random.Generator, what: str) -> None:
+    """The scrubber visits next the word ``p``: single errors injected now 5 %..20 % of memory ahead
+    of p are repaired a quarter period later, errors 5 % behind p (just visited) and 40 % ahead (not
     reached yet) are still there."""
-    columns = code.data_columns
     m = geometry.words
-    advance_to(port, port.now + float(rng.uniform(0.0, 1.0)) * period)
-    p = port.reg("SCRUB_POSITION")
-    if p >= m:
-        raise AssertionError(f"SCRUB_POSITION = {p} is not a word address (memory_words {m})")
     ahead = [0.05, 0.10, 0.15, 0.20]
     later = [-0.05, 0.40]
-    addresses = [int((p + f * m + int(rng.integers(0, 64))) % m) for f in ahead + later]
+    jitter = max(1, min(64, m // 200))  # a few words, well inside the 5 % gaps in a small memory
+    addresses = [int((p + f * m + int(rng.integers(0, jitter))) % m) for f in ahead + later]
     order = np.argsort(addresses)
     sorted_addr = [addresses[i] for i in order]
     words = Words(sorted_addr, random_words(rng, len(addresses)), [[int(rng.integers(0, 72))] for _ in addresses])
     words.write(port)
     words.inject(port)
-    expect_stored(words, words.raw(port), words.faulty(columns), geometry, "right after inject")
+    expect_stored(words, words.raw(port), words.faulty(columns), geometry, f"{what}: right after inject")
     advance_to(port, port.now + 0.25 * period)
     got = words.raw(port)
     clean, faulty = words.clean(columns), words.faulty(columns)
@@ -361,12 +398,85 @@ def test_position_is_where_the_scrubber_goes_next(
         if f in ahead:
             ok = got[0][k] == clean[0][k] and got[1][k] == clean[1][k]
             assert ok, (
-                f"SCRUB_POSITION was {p}: {where(a, geometry)}, {f:.0%} of memory ahead, still holds its single error "
-                f"a quarter period later (the scrubber has not visited it)"
+                f"{what}: scrubber expected at word {p}: {where(a, geometry)}, {f:.0%} of memory ahead, still holds its "
+                f"single error a quarter period later (the scrubber has not visited it)"
             )
         else:
             ok = got[0][k] == faulty[0][k] and got[1][k] == faulty[1][k]
             assert ok, (
-                f"SCRUB_POSITION was {p}: {where(a, geometry)}, {f:+.0%} of memory from it, was repaired within a quarter "
-                f"period: the scrubber does not visit next the word SCRUB_POSITION names"
+                f"{what}: scrubber expected at word {p}: {where(a, geometry)}, {f:+.0%} of memory from it, was repaired "
+                f"within a quarter period: the scrubber does not visit next the word expected"
             )
+
+
+@pytest.mark.requirement("HWC-SCR-003")
+def test_position_is_where_the_scrubber_goes_next(
+    port: Any, code: Any, geometry: Any, period: float, hw: Any, rng: np.random.Generator
+) -> None:
+    """SCRUB_POSITION p is the word visited next: after a quarter period, single errors 5 %..20 % of
+    memory ahead of p are repaired, while errors 5 % behind p (just visited) and 40 % ahead (not
+    reached yet) are still there."""
+    m = geometry.words
+    advance_to(port, port.now + float(rng.uniform(0.0, 1.0)) * period)
+    p = port.reg("SCRUB_POSITION")
+    if p >= m:
+        raise AssertionError(f"SCRUB_POSITION = {p} is not a word address (memory_words {m})")
+    expect_sweep_from(port, p, code.data_columns, geometry, period, rng, f"SCRUB_POSITION was {p}")
+
+
+# --------------------------------------------------------------------------------------------------
+# HWC-SCR-005: position and passes not writable, counter clears leave the sweep alone
+
+
+def expect_unmoved(port: Any, before: tuple[int, int], hw: Any, geometry: Any, what: str) -> None:
+    """SCRUB_POSITION and SCRUB_PASSES as they were (no simulated time has passed): the position
+    within scrub_position_tolerance, the passes within one (HWC-SCR-003's margins). Compared with
+    the product's own earlier values, so that only the write is judged here, not HWC-SCR-003."""
+    m = geometry.words
+    pos, passes = port.reg("SCRUB_POSITION"), port.reg("SCRUB_PASSES")
+    off = abs(pos - before[0])
+    off = min(off, m - off)
+    tol = hw.position_tolerance * m + 1
+    assert off <= tol, f"{what}: SCRUB_POSITION = {pos}, was {before[0]} before (no time passed; +- {tol:.0f} words)"
+    assert abs(passes - before[1]) <= 1, f"{what}: SCRUB_PASSES = {passes}, was {before[1]} before (no time passed)"
+
+
+@pytest.mark.requirement("HWC-SCR-005")
+def test_position_and_passes_ignore_writes(
+    port: Any, start: float, hw: Any, geometry: Any, period: float, rng: np.random.Generator
+) -> None:
+    """At random times over a few passes, writes of 0, all ones and a value half a memory away to
+    SCRUB_POSITION, and of 0 and far-off values to SCRUB_PASSES, change neither (both read as they
+    did before the writes)."""
+    m = geometry.words
+    for f in sorted(float(x) for x in rng.uniform(0.1, 4.0, 3)):
+        advance_to(port, start + f * period)
+        before = (port.reg("SCRUB_POSITION"), port.reg("SCRUB_PASSES"))
+        for value in (0, 0xFFFFFFFF, (before[0] + m // 2) % m):
+            port.set_reg("SCRUB_POSITION", value)
+            expect_unmoved(port, before, hw, geometry, f"{value:#x} written to SCRUB_POSITION (read-only)")
+        for value in (0, before[1] + 1000, 0xFFFFFFFF):
+            port.set_reg("SCRUB_PASSES", value)
+            expect_unmoved(port, before, hw, geometry, f"{value:#x} written to SCRUB_PASSES (read-only)")
+
+
+@pytest.mark.requirement("HWC-SCR-005")
+def test_counter_clears_leave_the_sweep_alone(
+    port: Any, start: float, code: Any, hw: Any, geometry: Any, period: float, rng: np.random.Generator
+) -> None:
+    """Mid-sweep (30 %..70 % into the second pass), SCRUB_CE_COUNT and SCRUB_UE_COUNT are cleared
+    (a nonzero and a zero write): SCRUB_POSITION and SCRUB_PASSES read as before, and the scrubber
+    goes on from where it was: single errors injected 5 %..20 % of memory ahead of the nominal
+    position of HWC-SCR-003 are repaired a quarter period later, errors behind it and 40 % ahead are
+    not (the sweep did not restart)."""
+    m = geometry.words
+    advance_to(port, start + float(rng.uniform(1.3, 1.7)) * period)  # mid-memory: a restart at word 0 is far away
+    before = (port.reg("SCRUB_POSITION"), port.reg("SCRUB_PASSES"))
+    port.set_reg("SCRUB_CE_COUNT", int(rng.integers(1, 1 << 16)))
+    port.set_reg("SCRUB_UE_COUNT", 0)
+    expect_unmoved(port, before, hw, geometry, "right after clearing SCRUB_CE_COUNT and SCRUB_UE_COUNT")
+    nominal = ((port.now - start) / period % 1.0) * m
+    expect_sweep_from(
+        port, int(nominal) % m, code.data_columns, geometry, period, rng,
+        "after SCRUB_CE_COUNT and SCRUB_UE_COUNT were cleared mid-sweep",
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import binascii
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pybase64
@@ -89,13 +89,16 @@ _ANNOTATIONS = frozenset({"title", "description", "$comment", "examples", "defau
                           "readOnly", "writeOnly", "contentEncoding", "contentMediaType"})
 #: JSON Schema types whose whole check is one Python type test on a value ``json`` produced.
 _LEAF_TYPES: dict[str, type] = {"string": str, "boolean": bool, "null": type(None)}
+#: Keywords of an integer leaf the fast path checks itself (besides annotations).
+_INT_KEYWORDS = frozenset({"type", "minimum", "maximum"})
 #: Keywords under which pruning an ``items`` keyword could change what else is evaluated.
 _NO_PRUNE = ("unevaluatedItems", "unevaluatedProperties", "$ref", "$dynamicRef", "$recursiveRef")
 
 
 class _Plan:
     """How one schema is validated: a compiled ``jsonschema`` validator, plus, for schemas with
-    arrays of plain strings or booleans (a list of base64 frames), a fast path.
+    arrays of plain strings, booleans or bounded integers (a list of base64 frames, a list of word
+    offsets), a fast path.
 
     The fast path validates a copy of the schema without those ``items`` keywords, then checks the
     list elements' Python types directly: a per-element ``jsonschema`` descent costs about 6 us,
@@ -107,7 +110,7 @@ class _Plan:
     def __init__(self, schema: Mapping[str, Any]) -> None:
         self.schema = schema
         self.full = Draft202012Validator(schema)
-        self.leaf_arrays: list[tuple[tuple[str, ...], type]] = []
+        self.leaf_arrays: list[tuple[tuple[str, ...], Callable[[Any], bool]]] = []
         self.fast: Draft202012Validator | None = None
         if not any(key in repr(schema) for key in _NO_PRUNE):
             pruned = self._prune(schema, ())
@@ -118,7 +121,7 @@ class _Plan:
         if not isinstance(schema, Mapping):
             return schema
         out = dict(schema)
-        leaf = _leaf_type(schema.get("items"))
+        leaf = _leaf_check(schema.get("items"))
         if leaf is not None and not {"prefixItems", "contains"} & schema.keys():
             del out["items"]
             self.leaf_arrays.append((path, leaf))
@@ -139,17 +142,35 @@ class _Plan:
                     break
                 value = value[key]
             else:
-                if isinstance(value, list) and not all(isinstance(v, kind) for v in value):
+                if isinstance(value, list) and not all(kind(v) for v in value):
                     return False
         return True
 
 
-def _leaf_type(schema: Any) -> type | None:
-    """The one Python type that decides ``schema``, when it is only a leaf ``type`` and annotations."""
-    if not isinstance(schema, Mapping) or set(schema) - _ANNOTATIONS - {"type"}:
+def _leaf_check(schema: Any) -> Callable[[Any], bool] | None:
+    """A plain-Python test equivalent to ``schema`` when it is a leaf: a ``type`` of string,
+    boolean or null (one isinstance test), or an integer with optional numeric ``minimum`` and
+    ``maximum`` (JSON Schema's integer: an int that is not a bool, or a float with an integral
+    value), with annotations only; None for anything else."""
+    if not isinstance(schema, Mapping):
         return None
     kind = schema.get("type")
-    return _LEAF_TYPES.get(kind) if isinstance(kind, str) else None
+    if kind == "integer" and not set(schema) - _ANNOTATIONS - _INT_KEYWORDS:
+        lo, hi = schema.get("minimum"), schema.get("maximum")
+        if any(b is not None and (isinstance(b, bool) or not isinstance(b, int | float)) for b in (lo, hi)):
+            return None
+        low = -math.inf if lo is None else lo
+        high = math.inf if hi is None else hi
+
+        def integer(v: Any) -> bool:
+            t = type(v)
+            return (t is int or (t is float and v.is_integer())) and low <= v <= high
+
+        return integer
+    if set(schema) - _ANNOTATIONS - {"type"} or not isinstance(kind, str) or kind not in _LEAF_TYPES:
+        return None
+    leaf = _LEAF_TYPES[kind]
+    return lambda v: isinstance(v, leaf)
 
 
 _PLANS: dict[int, _Plan] = {}

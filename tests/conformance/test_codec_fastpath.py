@@ -67,3 +67,25 @@ def test_array_of_non_strings_fails_with_the_full_validators_message() -> None:
 def test_non_finite_numbers_are_not_json(value: float) -> None:
     with pytest.raises(codec.InterfaceViolation, match="not a JSON number"):
         codec.to_wire({"x": value}, {"type": "object"})
+
+
+INT_SCHEMAS = [
+    {"type": "array", "items": {"type": "integer", "minimum": 0}},
+    {"type": "array", "items": {"type": "integer", "minimum": -3, "maximum": 7, "description": "x"}},
+    {"type": "object", "required": ["corrected"], "properties": {"corrected": {"type": "array", "items": {"type": "integer", "minimum": 0}}}},
+]
+int_leaf = st.one_of(st.integers(-10, 10), st.integers(-(2**70), 2**70), st.booleans(), st.none(),
+                     st.floats(-12, 12, allow_nan=False).map(lambda x: float(round(x)) if x > 0 else x), st.text(max_size=2))
+
+
+def test_integer_arrays_take_the_fast_path() -> None:
+    assert all(codec._plan(s).fast is not None for s in INT_SCHEMAS)
+
+
+@settings(max_examples=400, deadline=None)
+@given(index=st.integers(0, len(INT_SCHEMAS) - 1), items=st.lists(int_leaf, max_size=6), wrap=st.booleans())
+def test_fast_integer_arrays_agree_with_jsonschema(index: int, items: list[Any], wrap: bool) -> None:
+    """Integers of JSON Schema: ints that are not bools, and integral floats, within the bounds."""
+    schema = INT_SCHEMAS[index]
+    value: Any = {"corrected": items} if wrap or index == 2 else items
+    assert codec._plan(schema).is_valid(value) == Draft202012Validator(schema).is_valid(value)

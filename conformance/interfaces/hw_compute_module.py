@@ -189,6 +189,13 @@ def words_to_bytes(words: Any) -> bytes:
     return bytes(np.asarray(words, dtype=np.uint64).astype(">u8").tobytes())
 
 
+def random_words(rng: Any, n: int) -> Any:
+    """``n`` uniformly random 64-bit words (uint64) from the numpy Generator ``rng``."""
+    import numpy as np
+
+    return rng.integers(0, np.iinfo(np.uint64).max, size=n, dtype=np.uint64, endpoint=True)
+
+
 def check_bits(words: Any, data_columns: Sequence[int]) -> Any:
     """Check octets c = H_d d of uint64 ``words`` from the code's data columns alone (parameter
     edac_codes; Hsiao 1970: check bit c_j is the parity of the data bits whose column has bit j

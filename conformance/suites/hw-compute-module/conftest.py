@@ -105,6 +105,10 @@ class Geometry:
     def bank_words(self) -> int:
         return self.words // self.banks
 
+    def where(self, address: int) -> str:
+        """A word's address and bank, for failure messages."""
+        return f"word {address:#x} (bank {address // self.bank_words})"
+
     def bank_edges(self) -> list[int]:
         """The first and last word of every bank."""
         out: list[int] = []
@@ -126,6 +130,15 @@ def geometry(ics: Ics) -> Geometry:
     if words % banks:
         inconclusive(f"ICS memory_words {words} is not divisible by memory_banks {banks}")
     return Geometry(words, banks)
+
+
+@pytest.fixture
+def period(ics: Ics) -> float:
+    """The declared full-pass period of the scrubber (ICS scrub_period_s)."""
+    value = ics.items.get("scrub_period_s")
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
+        inconclusive(f"the ICS does not declare scrub_period_s as a positive number ({value!r}), which this class needs")
+    return float(value)
 
 
 @pytest.fixture

@@ -43,7 +43,14 @@ import numpy as np
 import pytest
 
 from orbitcert.conformance import inconclusive, refusal
-from orbitcert.conformance.interfaces.hw_compute_module import FaultDescriptor, bit_masks, check_bits, fault, memory_fault
+from orbitcert.conformance.interfaces.hw_compute_module import (
+    FaultDescriptor,
+    bit_masks,
+    check_bits,
+    fault,
+    memory_fault,
+    random_words,
+)
 
 # --------------------------------------------------------------------------------------------------
 # Independent oracle of the declared code, and small helpers
@@ -56,9 +63,6 @@ def spec_syndrome(data: np.ndarray, check: np.ndarray, columns: Sequence[int]) -
     return np.asarray(check_bits(data, columns) ^ np.asarray(check, dtype=np.uint8), dtype=np.uint8)
 
 
-def random_words(rng: np.random.Generator, n: int) -> np.ndarray:
-    return rng.integers(0, np.iinfo(np.uint64).max, size=n, dtype=U64, endpoint=True)
-
 
 def status_bits(hw: Any) -> dict[str, int]:
     """Bit masks of EDAC_STATUS from the register map (parameter registers, "bit 0 CE, ...")."""
@@ -69,9 +73,6 @@ def status_bits(hw: Any) -> dict[str, int]:
     return found
 
 
-def where(address: int, geometry: Any) -> str:
-    return f"word {address:#x} (bank {address // geometry.bank_words})"
-
 
 def expect_raw(port: Any, address: int, data: np.ndarray, check: np.ndarray, geometry: Any, what: str) -> None:
     """The stored codewords from ``address`` are exactly (data, check)."""
@@ -80,7 +81,7 @@ def expect_raw(port: Any, address: int, data: np.ndarray, check: np.ndarray, geo
     if bad.size:
         i = int(bad[0])
         raise AssertionError(
-            f"{what}: mem_read_raw of {where(address + i, geometry)} holds data {int(got_d[i]):#018x} check "
+            f"{what}: mem_read_raw of {geometry.where(address + i)} holds data {int(got_d[i]):#018x} check "
             f"{int(got_c[i]):#04x}, expected data {int(data[i]):#018x} check {int(check[i]):#04x} "
             f"({bad.size} of {len(data)} words differ)"
         )
@@ -104,7 +105,7 @@ def expect_read(
     if bad.size:
         i = int(bad[0])
         raise AssertionError(
-            f"{what}: mem_read of {where(address + i, geometry)} returned {int(r.data[i]):#018x}, written "
+            f"{what}: mem_read of {geometry.where(address + i)} returned {int(r.data[i]):#018x}, written "
             f"{int(data[i]):#018x} ({bad.size} of {len(data)} words wrong)"
         )
     for name, got, want in (("corrected", r.corrected, corrected), ("uncorrectable", r.uncorrectable, uncorrectable)):
@@ -112,7 +113,7 @@ def expect_read(
             missing = sorted(set(want) - set(got))[:5]
             extra = sorted(set(got) - set(want))[:5]
             raise AssertionError(
-                f"{what}: mem_read of {len(data)} words from {where(address, geometry)} listed {len(got)} words as "
+                f"{what}: mem_read of {len(data)} words from {geometry.where(address)} listed {len(got)} words as "
                 f"{name}, expected {len(want)}; not listed: {[hex(address + o) for o in missing]}, listed wrongly: "
                 f"{[hex(address + o) for o in extra]}"
             )
@@ -181,7 +182,7 @@ def test_unit_words_carry_their_published_columns(port: Any, code: Any, geometry
         got_d, got_c = port.read_raw(start, len(words))
         for i in np.flatnonzero((got_c != expected) | (got_d != words)):
             raise AssertionError(
-                f"{where(start + int(i), geometry)} written {int(words[i]):#018x}: stored data {int(got_d[i]):#018x} "
+                f"{geometry.where(start + int(i))} written {int(words[i]):#018x}: stored data {int(got_d[i]):#018x} "
                 f"check {int(got_c[i]):#04x}, expected check {int(expected[i]):#04x}"
                 + (f" (column of data bit {i} in Hsiao's H)" if i < 64 else "")
             )
@@ -391,7 +392,7 @@ def test_long_reads_across_bank_boundaries(
     cm = np.zeros(n, dtype=np.uint8)
     dm[offsets], cm[offsets] = bit_masks(pats)
     stored_d, stored_c = words ^ dm, check_bits(words, columns) ^ cm
-    what = f"read of {n} words from {where(start, geometry)} ({len(edges)} bank boundaries inside, at offsets {edges[:4]})"
+    what = f"read of {n} words from {geometry.where(start)} ({len(edges)} bank boundaries inside, at offsets {edges[:4]})"
     expect_raw(port, start, stored_d, stored_c, geometry, f"{what}: after inject")
     for k in range(2):
         ce, ue = port.reg("EDAC_CE_COUNT"), port.reg("EDAC_UE_COUNT")
@@ -445,7 +446,7 @@ def test_every_double_error_detected(port: Any, code: Any, hw: Any, geometry: An
                 o = wrong[0]
                 state = "corrected" if o in r.corrected else "error-free"
                 raise AssertionError(
-                    f"{len(wrong)} of {len(pairs)} double errors not listed uncorrectable; e.g. {where(s + o, geometry)} "
+                    f"{len(wrong)} of {len(pairs)} double errors not listed uncorrectable; e.g. {geometry.where(s + o)} "
                     f"with bits {pairs[o]} flipped was read as {state}, data {int(r.data[o]):#018x} (written {int(words[o]):#018x})"
                 )
             if r.corrected:
@@ -459,7 +460,7 @@ def test_every_double_error_detected(port: Any, code: Any, hw: Any, geometry: An
     s, _, raw_d, raw_c, pairs = blocks[0]
     again = port.read(s, len(pairs))
     assert set(again.uncorrectable) == set(range(len(pairs))) and not again.corrected, (
-        f"second read of {len(pairs)} double errors at {where(s, geometry)}: {len(again.uncorrectable)} listed uncorrectable, "
+        f"second read of {len(pairs)} double errors at {geometry.where(s)}: {len(again.uncorrectable)} listed uncorrectable, "
         f"{len(again.corrected)} corrected"
     )
     expect_reg(port, "EDAC_UE_COUNT", min(hw.counter_max, ue0 + seen + len(pairs)), "after reading a block of double errors again")
@@ -495,7 +496,7 @@ def test_first_error_captured_until_cleared(port: Any, code: Any, hw: Any, geome
         raw_d, raw_c = port.read_raw(addr, 1)
         syndrome[addr] = int(spec_syndrome(raw_d, raw_c, columns)[0])
         if syndrome[addr] == 0:
-            raise AssertionError(f"{where(addr, geometry)} with bits {bits[addr]} flipped by inject is stored as a valid codeword")
+            raise AssertionError(f"{geometry.where(addr)} with bits {bits[addr]} flipped by inject is stored as a valid codeword")
     expect_reg(port, "EDAC_STATUS", 0, "after power_cycle")
 
     def captured(addr: int, what: str) -> None:
@@ -503,7 +504,7 @@ def test_first_error_captured_until_cleared(port: Any, code: Any, hw: Any, geome
         expect_reg(port, "EDAC_FAIL_SYNDROME", syndrome[addr], f"{what} (address {addr:#x}, bits {bits[addr]})")
 
     port.read(a, 1)
-    captured(a, f"first error (single, {where(a, geometry)})")
+    captured(a, f"first error (single, {geometry.where(a)})")
     port.read(c, 1)
     port.read(b, 1)
     captured(a, "after later uncorrectable and correctable errors")
@@ -521,7 +522,7 @@ def test_first_error_captured_until_cleared(port: Any, code: Any, hw: Any, geome
     expect_reg(port, "EDAC_STATUS", 0, "after writing 1 to UE")
     captured(a, "clearing the status bits")
     port.read(d, 1)
-    captured(d, f"re-armed: uncorrectable error at {where(d, geometry)}")
+    captured(d, f"re-armed: uncorrectable error at {geometry.where(d)}")
     port.read(b, 1)
     captured(d, "a correctable error after the captured uncorrectable one")
     port.set_reg("EDAC_STATUS", st["UE"])
@@ -530,7 +531,7 @@ def test_first_error_captured_until_cleared(port: Any, code: Any, hw: Any, geome
     captured(d, "CE still set: a correctable error must not be captured")
     port.set_reg("EDAC_STATUS", both)
     port.read(b, 1)
-    captured(b, f"re-armed: correctable error at {where(b, geometry)}")
+    captured(b, f"re-armed: correctable error at {geometry.where(b)}")
 
 
 @pytest.mark.requirement("HWC-EDAC-005")
@@ -608,13 +609,14 @@ def test_read_counters_saturate_and_clear(port: Any, hw: Any, geometry: Any, rng
 # The scrubber's counters (class scrubbing) are driven like the read counters above, with the
 # helpers of this module.
 @pytest.mark.requirement("HWC-SCR-004")
-def test_scrub_counters_saturate_and_clear(port: Any, hw: Any, ics: Any, geometry: Any, rng: np.random.Generator) -> None:
+def test_scrub_counters_saturate_and_clear(
+    port: Any, hw: Any, period: float, geometry: Any, rng: np.random.Generator
+) -> None:
     """SCRUB_CE_COUNT and SCRUB_UE_COUNT: h = 1024 words (fewer in a small memory) with a permanent
     single-bit fault (found and corrected at every visit) and h with a double error (found at every
     visit), placed in the middle of memory; checked half a period after visit floor(65535 / h),
     the visit that takes the counts past the 16-bit maximum and the next, then cleared by a write
     and counting again."""
-    period = float(ics.items["scrub_period_s"])
     t_s = port.now  # the scrubber starts at word 0 at power_cycle (watchdog frozen: no reset)
     top = hw.counter_max
     half = min(1024, geometry.words // 8)
@@ -964,7 +966,7 @@ def test_every_address_a_distinct_word(port: Any, code: Any, geometry: Any, rng:
             if int(got_d[0]) != int(words[i]) or int(got_c[0]) != int(check_bits(words[i : i + 1], columns)[0]):
                 alias = [addresses[j] for j in np.flatnonzero(words == got_d[0])]
                 raise AssertionError(
-                    f"{len(addresses)} distinct words written at address-line probes: mem_read_raw of {where(a, geometry)} "
+                    f"{len(addresses)} distinct words written at address-line probes: mem_read_raw of {geometry.where(a)} "
                     f"holds data {int(got_d[0]):#018x}, written {int(words[i]):#018x}"
                     + (f": the word written at {alias[0]:#x} (address bits {a ^ alias[0]:#x} differ), one cell for both" if alias else "")
                 )

@@ -39,8 +39,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from orbitcert.conformance import inconclusive
-from orbitcert.conformance.interfaces.hw_compute_module import bit_masks, check_bits, memory_fault
+from orbitcert.conformance.interfaces.hw_compute_module import bit_masks, check_bits, memory_fault, random_words
 
 U64 = np.uint64
 
@@ -49,20 +48,7 @@ U64 = np.uint64
 # Oracle of the declared code (from the spec's parameter edac_codes only) and fault descriptors
 
 
-def random_words(rng: np.random.Generator, n: int) -> np.ndarray:
-    return rng.integers(0, np.iinfo(np.uint64).max, size=n, dtype=U64, endpoint=True)
 
-
-def where(address: int, geometry: Any) -> str:
-    return f"word {address:#x} (bank {address // geometry.bank_words})"
-
-
-@pytest.fixture
-def period(ics: Any) -> float:
-    value = ics.items.get("scrub_period_s")
-    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
-        inconclusive(f"the ICS does not declare scrub_period_s as a positive number ({value!r}), which this class needs")
-    return float(value)
 
 
 @pytest.fixture
@@ -132,7 +118,7 @@ def expect_stored(
         banks = sorted({words.addresses[int(k)] // geometry.bank_words for k in bad})
         raise AssertionError(
             f"{what}: {bad.size} of {len(words.addresses)} words differ, in banks {banks}; e.g. "
-            f"{where(words.addresses[i], geometry)} (error bits {words.patterns[i]}) holds data {int(got[0][i]):#018x} "
+            f"{geometry.where(words.addresses[i])} (error bits {words.patterns[i]}) holds data {int(got[0][i]):#018x} "
             f"check {int(got[1][i]):#04x}, expected data {int(want[0][i]):#018x} check {int(want[1][i]):#04x}"
         )
 
@@ -326,7 +312,7 @@ def test_uncorrectable_words_left_and_counted_per_visit(
     )
     for a in ordered:
         r = port.read(a, 1)
-        assert r.uncorrectable == frozenset({0}), f"{where(a, geometry)} with a double error no longer reads as uncorrectable after scrubbing"
+        assert r.uncorrectable == frozenset({0}), f"{geometry.where(a)} with a double error no longer reads as uncorrectable after scrubbing"
     certain = possible = 0
     for a in ordered:
         lo, hi = visits(a, t_s, t1, t2, period, m, slack)
@@ -398,13 +384,13 @@ def expect_sweep_from(port: Any, p: int, columns: Sequence[int], geometry: Any, 
         if f in ahead:
             ok = got[0][k] == clean[0][k] and got[1][k] == clean[1][k]
             assert ok, (
-                f"{what}: scrubber expected at word {p}: {where(a, geometry)}, {f:.0%} of memory ahead, still holds its "
+                f"{what}: scrubber expected at word {p}: {geometry.where(a)}, {f:.0%} of memory ahead, still holds its "
                 f"single error a quarter period later (the scrubber has not visited it)"
             )
         else:
             ok = got[0][k] == faulty[0][k] and got[1][k] == faulty[1][k]
             assert ok, (
-                f"{what}: scrubber expected at word {p}: {where(a, geometry)}, {f:+.0%} of memory from it, was repaired "
+                f"{what}: scrubber expected at word {p}: {geometry.where(a)}, {f:+.0%} of memory from it, was repaired "
                 f"within a quarter period: the scrubber does not visit next the word expected"
             )
 

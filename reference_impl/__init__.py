@@ -17,6 +17,7 @@ REFERENCES: dict[str, tuple[str, str]] = {
     "net-optical-isl": ("orbitcert.reference_impl.optical.iut:create", "ics/net-optical-isl.yaml"),
     "sec-link-security": ("orbitcert.reference_impl.security.iut:create", "ics/sec-link-security.yaml"),
     "hw-compute-module": ("orbitcert.reference_impl.hardware.iut:create", "ics/hw-compute-module.yaml"),
+    "sw-compute-runtime": ("orbitcert.reference_impl.runtime.iut:create", "ics/sw-compute-runtime.yaml"),
 }
 
 

@@ -384,3 +384,26 @@ def test_decoders_on_plausible_headers(body: bytes, apid: int) -> None:
                     parse(raw)
                 except PusError as exc:
                     assert exc.code in CODES
+
+
+@settings(max_examples=300)
+@given(
+    apid=st.integers(0, 0x7FF),
+    seq=st.integers(0, 0x3FFF),
+    service=st.integers(0, 255),
+    subtype=st.integers(0, 255),
+    counter=st.integers(0, 0xFFFF),
+    destination=st.integers(0, 0xFFFF),
+    days=st.integers(0, 0xFFFF),
+    ms=st.integers(0, 86_400_999),
+    data=st.binary(max_size=64),
+    status=st.integers(0, 15),
+)
+def test_tm_fast_build_equals_the_construct_declaration(
+    apid: int, seq: int, service: int, subtype: int, counter: int, destination: int, days: int, ms: int,
+    data: bytes, status: int,
+) -> None:
+    """PusTm.build (struct fast path) equals the construct-declared layout octet for octet."""
+    tm = PusTm(apid, seq, service, subtype, counter, destination, CdsTime(days, ms), data, status)
+    assert tm.build() == tm.build_declared()
+    assert parse_tm(tm.build()) == tm

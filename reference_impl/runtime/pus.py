@@ -44,14 +44,13 @@ import datetime as _dt
 import math
 import struct
 from dataclasses import dataclass
-from typing import Any, Final, Literal, get_args
+from typing import Any, Final, Literal, NamedTuple, get_args
 
 from construct import BitsInteger, BitStruct, Int8ub, Int16ub, Int32ub, Struct
 
 from ..frames import FECF_LENGTH, check_fecf, with_fecf
 from ..optical.packets import (
     PRIMARY_HEADER_LENGTH,
-    SPACE_PACKET_PRIMARY_HEADER,
     SpacePacket,
     build_packet,
 )
@@ -81,8 +80,14 @@ __all__ = [
     "PusErrorCode",
     "PusTc",
     "PusTm",
+    "PrimaryHeader",
+    "TcSecondaryHeader",
+    "TmSecondaryHeader",
     "parse_tc",
     "parse_tm",
+    "unpack_primary_header",
+    "unpack_tc_secondary_header",
+    "unpack_tm_secondary_header",
 ]
 
 PusErrorCode = Literal["truncated", "length", "crc", "version", "type", "header"]
@@ -332,14 +337,69 @@ class PusTm:
         return _build_space_packet(_TYPE_TM, self.apid, self.sequence_count, field)
 
 
-def _check_packet(data: Any, packet_type: int, min_length: int) -> tuple[bytes, Any]:
+class PrimaryHeader(NamedTuple):
+    """The fields of ``optical.packets.SPACE_PACKET_PRIMARY_HEADER`` (CCSDS 133.0-B-2 4.1.3)."""
+
+    version: int
+    packet_type: int
+    sec_header_flag: int
+    apid: int
+    sequence_flags: int
+    sequence_count: int
+    data_length: int
+
+
+class TcSecondaryHeader(NamedTuple):
+    """The fields of :data:`PUS_TC_SECONDARY_HEADER` (ECSS-E-ST-70-41C 7.4.3.1)."""
+
+    pus_version: int
+    ack_flags: int
+    service: int
+    subtype: int
+    source_id: int
+
+
+def unpack_primary_header(raw: bytes) -> PrimaryHeader:
+    """The primary header in the first 6 octets of ``raw``: the struct fast path of
+    ``optical.packets.SPACE_PACKET_PRIMARY_HEADER`` (checked field for field against it by
+    orbitcert's tests)."""
+    w0, w1, length = struct.unpack_from(">HHH", raw)
+    return PrimaryHeader(w0 >> 13, (w0 >> 12) & 1, (w0 >> 11) & 1, w0 & 0x7FF, w1 >> 14, w1 & 0x3FFF, length)
+
+
+def unpack_tc_secondary_header(raw: bytes) -> TcSecondaryHeader:
+    """The TC secondary header in octets 6..10 of ``raw``: the struct fast path of
+    :data:`PUS_TC_SECONDARY_HEADER`."""
+    b0, service, subtype, source = struct.unpack_from(">BBBH", raw, PRIMARY_HEADER_LENGTH)
+    return TcSecondaryHeader(b0 >> 4, b0 & 0xF, service, subtype, source)
+
+
+class TmSecondaryHeader(NamedTuple):
+    """The fields of :data:`PUS_TM_SECONDARY_HEADER` (ECSS-E-ST-70-41C 7.4.3.2)."""
+
+    pus_version: int
+    time_reference_status: int
+    service: int
+    subtype: int
+    message_counter: int
+    destination_id: int
+
+
+def unpack_tm_secondary_header(raw: bytes) -> TmSecondaryHeader:
+    """The TM secondary header (up to the time field) in octets 6..12 of ``raw``: the struct fast
+    path of :data:`PUS_TM_SECONDARY_HEADER`."""
+    b0, service, subtype, counter, destination = struct.unpack_from(">BBBHH", raw, PRIMARY_HEADER_LENGTH)
+    return TmSecondaryHeader(b0 >> 4, b0 & 0xF, service, subtype, counter, destination)
+
+
+def _check_packet(data: Any, packet_type: int, min_length: int) -> tuple[bytes, PrimaryHeader]:
     """Primary header checks then the PEC (see the module docstring for the order)."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"packet: expected bytes, got {type(data).__name__}")
     raw = bytes(data)
     if len(raw) < PRIMARY_HEADER_LENGTH:
         raise PusError("truncated", f"{len(raw)} octets: a space packet header has {PRIMARY_HEADER_LENGTH}")
-    h = SPACE_PACKET_PRIMARY_HEADER.parse(raw[:PRIMARY_HEADER_LENGTH])
+    h = unpack_primary_header(raw)
     if h.version != 0:
         raise PusError("version", f"packet version number {h.version:03b} is not 000 (CCSDS 133.0-B-2 4.1.3.2)")
     if h.packet_type != packet_type:
@@ -364,7 +424,7 @@ def _check_packet(data: Any, packet_type: int, min_length: int) -> tuple[bytes, 
 def parse_tc(data: bytes | bytearray | memoryview) -> PusTc:
     """The PUS-C TC in ``data`` (exactly one packet); raises :class:`PusError` when rejected."""
     raw, h = _check_packet(data, _TYPE_TC, TC_MIN_LENGTH)
-    s = PUS_TC_SECONDARY_HEADER.parse(raw[PRIMARY_HEADER_LENGTH : PRIMARY_HEADER_LENGTH + TC_SECONDARY_HEADER_LENGTH])
+    s = unpack_tc_secondary_header(raw)
     if s.pus_version != PUS_C_VERSION:
         raise PusError("version", f"TC PUS version number {s.pus_version}, PUS-C is {PUS_C_VERSION} (7.4.3.1)")
     return PusTc(
@@ -382,7 +442,7 @@ def parse_tm(data: bytes | bytearray | memoryview) -> PusTm:
     """The PUS-C TM in ``data`` (exactly one packet); raises :class:`PusError` when rejected."""
     raw, h = _check_packet(data, _TYPE_TM, TM_MIN_LENGTH)
     start = PRIMARY_HEADER_LENGTH
-    s = PUS_TM_SECONDARY_HEADER.parse(raw[start : start + 7])
+    s = unpack_tm_secondary_header(raw)
     if s.pus_version != PUS_C_VERSION:
         raise PusError("version", f"TM PUS version number {s.pus_version}, PUS-C is {PUS_C_VERSION} (7.4.3.2)")
     time = CdsTime.unpack(raw[start + 7 : start + TM_SECONDARY_HEADER_LENGTH])

@@ -42,7 +42,7 @@ from construct import Struct
 from ..frames import check_fecf
 from . import pus
 from .services import EVENT_AUX, HK_TYPES, JOB_SERVICE, TC_LAYOUTS, AppDataError, build_tm_data, parse_app_data
-from .workloads import PROTECTION_CODES, REPLICAS, WORKLOADS, Protection, Workload, job_input, run_job
+from .workloads import PROTECTION_CODES, REPLICAS, WORKLOADS, JobOutcome, Protection, Workload, job_input, run_job
 
 __all__ = [
     "ERROR_CODES",
@@ -646,8 +646,7 @@ class ComputeRuntime:
 
     def _complete(self, job: Job) -> None:
         del self._running[job.job_id]
-        faults = {r: (off, mask) for r, off, mask in job.faults}
-        outcome = run_job(job.workload, job_input(job.input_seed, job.input_size), job.protection, faults)
+        outcome = self._compute(job)
         job = replace(job, faults=())
         if outcome.result is None:
             self._event("protection_mismatch_detected", job_id=job.job_id, protection=_PROTECTION_IDS[job.protection])
@@ -659,6 +658,11 @@ class ComputeRuntime:
         job = self._transition(job, "completed", "none", result=outcome.result)
         if job.ack_flags & pus.ACK_COMPLETION:
             self._tm(1, 7, build_tm_data(1, 7, request_id=job.request_id), job.source_id)
+
+    def _compute(self, job: Job) -> JobOutcome:
+        """Run the job's replicas with its armed faults and apply its protection mode."""
+        faults = {r: (off, mask) for r, off, mask in job.faults}
+        return run_job(job.workload, job_input(job.input_seed, job.input_size), job.protection, faults)
 
     # ---------------------------------------------------------------------------------------------
     # Reports

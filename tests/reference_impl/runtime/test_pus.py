@@ -407,3 +407,18 @@ def test_tm_fast_build_equals_the_construct_declaration(
     tm = PusTm(apid, seq, service, subtype, counter, destination, CdsTime(days, ms), data, status)
     assert tm.build() == tm.build_declared()
     assert parse_tm(tm.build()) == tm
+
+
+@settings(max_examples=300)
+@given(raw=st.binary(min_size=13, max_size=13))
+def test_header_fast_paths_equal_the_construct_declarations(raw: bytes) -> None:
+    """The struct unpackers of parse_tc/parse_tm give the fields the construct declarations parse."""
+    from orbitcert.reference_impl.optical.packets import SPACE_PACKET_PRIMARY_HEADER
+    from orbitcert.reference_impl.runtime import pus
+
+    def fields(container: object) -> dict[str, int]:
+        return {k: v for k, v in dict(container).items() if not k.startswith("_")}  # type: ignore[call-overload]
+
+    assert pus.unpack_primary_header(raw)._asdict() == fields(SPACE_PACKET_PRIMARY_HEADER.parse(raw[:6]))
+    assert pus.unpack_tc_secondary_header(raw)._asdict() == fields(pus.PUS_TC_SECONDARY_HEADER.parse(raw[6:11]))
+    assert pus.unpack_tm_secondary_header(raw)._asdict() == fields(pus.PUS_TM_SECONDARY_HEADER.parse(raw[6:13]))

@@ -46,7 +46,9 @@ if TYPE_CHECKING:
 class _ForgetsJobs(ReferenceRuntime):
     def _boot(self, kind: str) -> None:
         if hasattr(self, "journal"):
-            for job_id in [j for j, job in self.journal.jobs.items() if job.state in ("queued", "running", "suspended")]:
+            for job_id in [
+                j for j, job in self.journal.jobs.items() if job.state in ("queued", "running", "suspended")
+            ]:
                 del self.journal.jobs[job_id]
         super()._boot(kind)
 

@@ -400,8 +400,16 @@ def test_decoders_on_plausible_headers(body: bytes, apid: int) -> None:
     status=st.integers(0, 15),
 )
 def test_tm_fast_build_equals_the_construct_declaration(
-    apid: int, seq: int, service: int, subtype: int, counter: int, destination: int, days: int, ms: int,
-    data: bytes, status: int,
+    apid: int,
+    seq: int,
+    service: int,
+    subtype: int,
+    counter: int,
+    destination: int,
+    days: int,
+    ms: int,
+    data: bytes,
+    status: int,
 ) -> None:
     """PusTm.build (struct fast path) equals the construct-declared layout octet for octet."""
     tm = PusTm(apid, seq, service, subtype, counter, destination, CdsTime(days, ms), data, status)

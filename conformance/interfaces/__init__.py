@@ -31,6 +31,8 @@ from .net_optical_isl import (
     OpticalReliableProduct,
 )
 from .sec_link_security import BootResult, FrameSecurityReport, ProcessResult, SecLinkSecurityProduct
+from .sw_compute_runtime import CLASS_PROTOCOLS as _SWR_CLASS_PROTOCOLS
+from .sw_compute_runtime import SwComputeRuntimeProduct
 
 __all__ = [
     "CLASS_PROTOCOLS",
@@ -45,6 +47,7 @@ __all__ = [
     "OpticalReliableProduct",
     "ProcessResult",
     "SecLinkSecurityProduct",
+    "SwComputeRuntimeProduct",
     "check_product",
     "operation_problem",
     "required_operations",
@@ -55,6 +58,7 @@ PROTOCOLS: dict[str, type] = {
     "net-optical-isl": NetOpticalIslProduct,
     "sec-link-security": SecLinkSecurityProduct,
     "hw-compute-module": HwComputeModuleProduct,
+    "sw-compute-runtime": SwComputeRuntimeProduct,
 }
 
 #: spec id -> class id -> the Protocol of that class's operations, for specs whose classes are
@@ -62,6 +66,7 @@ PROTOCOLS: dict[str, type] = {
 CLASS_PROTOCOLS: dict[str, dict[str, type]] = {
     "net-optical-isl": _OPTICAL_CLASS_PROTOCOLS,
     "hw-compute-module": _HW_CLASS_PROTOCOLS,
+    "sw-compute-runtime": _SWR_CLASS_PROTOCOLS,
 }
 
 

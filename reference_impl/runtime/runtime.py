@@ -234,7 +234,8 @@ class ComputeRuntime:
         source_id = 0
         try:
             tc = self._accept(raw)
-            source_id = tc.source_id
+            source_id = tc.source_id  # vouched for by the checksum and header checks
+            self._route(tc)
             fields = self._check_fields(tc)
             self._check_state(tc, fields)
         except Rejected as exc:
@@ -324,13 +325,16 @@ class ComputeRuntime:
             tc = pus.parse_tc(raw)
         except pus.PusError as exc:
             raise Rejected("header", str(exc)) from None
+        return tc
+
+    def _route(self, tc: pus.PusTc) -> None:
+        """Checks 4 to 6: APID, service, subtype."""
         if tc.apid != self.config.apid:
             raise Rejected("apid", f"APID {tc.apid}")
         if tc.service not in _TC_SERVICES:
             raise Rejected("service", f"service {tc.service}")
         if (tc.service, tc.subtype) not in TC_LAYOUTS:
             raise Rejected("subtype", f"TC[{tc.service},{tc.subtype}]")
-        return tc
 
     def _check_fields(self, tc: pus.PusTc) -> dict[str, Any]:
         """Checks 7 (layout) and 8 (ranges that depend on nothing else)."""

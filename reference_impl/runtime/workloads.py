@@ -177,7 +177,7 @@ def _abft(data: bytes, c_bytes: bytes) -> tuple[bytes, bool]:
     if bad_rows.size == 1 and bad_cols.size == 1:
         i, j = int(bad_rows[0]), int(bad_cols[0])
         fixed = c.copy()
-        fixed[i, j] = (c[i, j] + row_expected[i] - row_actual[i]) & mask
+        fixed[i, j] = (int(c[i, j]) + int(row_expected[i]) - int(row_actual[i])) % (1 << 32)
         return _to_bytes(fixed), True
     return _to_bytes(matmul_u32(a, b)), True
 

@@ -239,6 +239,8 @@ def _build_space_packet(packet_type: int, apid: int, sequence_count: int, data_f
 #: bits), TM secondary header up to the time field, CDS time. ``tests/reference_impl/runtime/
 #: test_pus.py`` checks it octet for octet against the construct declarations and spacepackets.
 _TM_FAST: Final = struct.Struct(">HHHBBBHHBHI")
+#: The same for TC packets: primary header, TC secondary header.
+_TC_FAST: Final = struct.Struct(">HHHBBBH")
 
 
 def _build_tm_fast(tm: PusTm) -> bytes:
@@ -280,6 +282,25 @@ class PusTc:
         _check_int("subtype", self.subtype, 0xFF)
         _check_int("source_id", self.source_id, 0xFFFF)
         _check_int("ack_flags", self.ack_flags, 0xF)
+        _check_int("apid", self.apid, 0x7FF)
+        _check_int("sequence_count", self.sequence_count, 0x3FFF)
+        length = TC_SECONDARY_HEADER_LENGTH + len(self.app_data) + PEC_LENGTH - 1
+        if length > 0xFFFF:
+            raise PusError("length", f"packet data field of {length + 1} octets > 65,536")
+        head = _TC_FAST.pack(
+            (_TYPE_TC << 12) | (1 << 11) | self.apid,
+            (_UNSEGMENTED << 14) | self.sequence_count,
+            length,
+            (PUS_C_VERSION << 4) | self.ack_flags,
+            self.service,
+            self.subtype,
+            self.source_id,
+        )
+        return with_fecf(head + bytes(self.app_data))
+
+    def build_declared(self) -> bytes:
+        """:meth:`build` through the construct declarations (the definition the fast path is
+        checked against)."""
         head = PUS_TC_SECONDARY_HEADER.build(
             {
                 "pus_version": PUS_C_VERSION,

@@ -430,3 +430,22 @@ def test_header_fast_paths_equal_the_construct_declarations(raw: bytes) -> None:
     assert pus.unpack_primary_header(raw)._asdict() == fields(SPACE_PACKET_PRIMARY_HEADER.parse(raw[:6]))
     assert pus.unpack_tc_secondary_header(raw)._asdict() == fields(pus.PUS_TC_SECONDARY_HEADER.parse(raw[6:11]))
     assert pus.unpack_tm_secondary_header(raw)._asdict() == fields(pus.PUS_TM_SECONDARY_HEADER.parse(raw[6:13]))
+
+
+@settings(max_examples=300)
+@given(
+    apid=st.integers(0, 0x7FF),
+    seq=st.integers(0, 0x3FFF),
+    service=st.integers(0, 255),
+    subtype=st.integers(0, 255),
+    source=st.integers(0, 0xFFFF),
+    ack=st.integers(0, 15),
+    data=st.binary(max_size=64),
+)
+def test_tc_fast_build_equals_the_construct_declaration(
+    apid: int, seq: int, service: int, subtype: int, source: int, ack: int, data: bytes
+) -> None:
+    """PusTc.build (struct fast path) equals the construct-declared layout octet for octet."""
+    tc = PusTc(apid, seq, service, subtype, source, ack, data)
+    assert tc.build() == tc.build_declared()
+    assert parse_tc(tc.build()) == tc

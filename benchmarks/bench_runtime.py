@@ -96,8 +96,10 @@ def bench_ping(count: int, repeat: int) -> list[tuple[str, float, int]]:
     t1, n1 = cpu_median(one_by_one, repeat)
     t2, n2 = cpu_median(grouped, repeat)
     assert n1 == n2 == 4 * count, (n1, n2)
-    return [("TC[17,1] all acks, advance(0) per TC", _rate(count, t1), n1),
-            ("TC[17,1] all acks, 1000 TCs per advance", _rate(count, t2), n2)]
+    return [
+        ("TC[17,1] all acks, advance(0) per TC", _rate(count, t1), n1),
+        ("TC[17,1] all acks, 1000 TCs per advance", _rate(count, t2), n2),
+    ]
 
 
 def _prepared_runtime(jobs: int) -> Any:
@@ -199,25 +201,42 @@ def bench_packet_layer(count: int, repeat: int) -> list[tuple[str, float, float]
     from spacepackets.ecss.tm import PusTm as SpTm
 
     rng = np.random.default_rng(np.random.SeedSequence([SEED, 2]))
-    apps = [submit_app(int(rng.integers(1, 2**32)), int(rng.integers(0, 2**63)), int(rng.integers(1, 4096)))
-            for _ in range(count)]
+    apps = [
+        submit_app(int(rng.integers(1, 2**32)), int(rng.integers(0, 2**63)), int(rng.integers(1, 4096)))
+        for _ in range(count)
+    ]
     status = [rng.integers(0, 256, 21, dtype=np.uint8).tobytes() for _ in range(count)]
-    tms = [pus.PusTm(APID, i % 16384, 128, 4, i % 65536, 7, pus.CdsTime(i % 65536, (i * 997) % 86_400_000), s).build()
-           for i, s in enumerate(status)]
+    tms = [
+        pus.PusTm(APID, i % 16384, 128, 4, i % 65536, 7, pus.CdsTime(i % 65536, (i * 997) % 86_400_000), s).build()
+        for i, s in enumerate(status)
+    ]
 
     def ours_build() -> list[bytes]:
         return [pus.PusTc(APID, i % 16384, 128, 1, 1, 0b1111, a).build() for i, a in enumerate(apps)]
 
     def peer_build() -> list[bytes]:
-        return [bytes(SpTc(service=128, message_subtype=1, apid=APID, seq_count=i % 16384, source_id=1,
-                           ack_flags=0b1111, app_data=a).pack()) for i, a in enumerate(apps)]
+        return [
+            bytes(
+                SpTc(
+                    service=128,
+                    message_subtype=1,
+                    apid=APID,
+                    seq_count=i % 16384,
+                    source_id=1,
+                    ack_flags=0b1111,
+                    app_data=a,
+                ).pack()
+            )
+            for i, a in enumerate(apps)
+        ]
 
     def ours_parse() -> list[tuple[Any, ...]]:
         out = []
         for raw in tms:
             t = pus.parse_tm(raw)
-            out.append((t.sequence_count, t.message_counter, t.destination_id, t.time.days, t.time.ms_of_day,
-                        t.source_data))
+            out.append(
+                (t.sequence_count, t.message_counter, t.destination_id, t.time.days, t.time.ms_of_day, t.source_data)
+            )
         return out
 
     def peer_parse() -> list[tuple[Any, ...]]:
@@ -226,8 +245,16 @@ def bench_packet_layer(count: int, repeat: int) -> list[tuple[str, float, float]
             t = SpTm.unpack(raw, timestamp_len=7)
             stamp = CdsShortTimestamp.unpack(t.timestamp)
             head = t.pus_tm_sec_header
-            out.append((t.seq_count, head.message_counter, head.dest_id, stamp.ccsds_days, stamp.ms_of_day,
-                        bytes(t.source_data)))
+            out.append(
+                (
+                    t.seq_count,
+                    head.message_counter,
+                    head.dest_id,
+                    stamp.ccsds_days,
+                    stamp.ms_of_day,
+                    bytes(t.source_data),
+                )
+            )
         return out
 
     tcs = ours_build()
@@ -243,25 +270,48 @@ def bench_packet_layer(count: int, repeat: int) -> list[tuple[str, float, float]
         out = []
         for raw in tcs:
             t = SpTc.unpack(raw)
-            out.append((t.seq_count, t.service, t.message_subtype, t.source_id, t.pus_tc_sec_header.ack_flags,
-                        bytes(t.app_data)))
+            out.append(
+                (
+                    t.seq_count,
+                    t.service,
+                    t.message_subtype,
+                    t.source_id,
+                    t.pus_tc_sec_header.ack_flags,
+                    bytes(t.app_data),
+                )
+            )
         return out
 
     def ours_build_tm() -> list[bytes]:
-        return [pus.PusTm(APID, i % 16384, 128, 4, i % 65536, 7, pus.CdsTime(i % 65536, (i * 997) % 86_400_000),
-                          s).build() for i, s in enumerate(status)]
+        return [
+            pus.PusTm(APID, i % 16384, 128, 4, i % 65536, 7, pus.CdsTime(i % 65536, (i * 997) % 86_400_000), s).build()
+            for i, s in enumerate(status)
+        ]
 
     def peer_build_tm() -> list[bytes]:
-        return [bytes(SpTm(service=128, message_subtype=4, apid=APID, seq_count=i % 16384, message_counter=i % 65536,
-                           destination_id=7, source_data=s,
-                           timestamp=CdsShortTimestamp(i % 65536, (i * 997) % 86_400_000).pack()).pack())
-                for i, s in enumerate(status)]
+        return [
+            bytes(
+                SpTm(
+                    service=128,
+                    message_subtype=4,
+                    apid=APID,
+                    seq_count=i % 16384,
+                    message_counter=i % 65536,
+                    destination_id=7,
+                    source_data=s,
+                    timestamp=CdsShortTimestamp(i % 65536, (i * 997) % 86_400_000).pack(),
+                ).pack()
+            )
+            for i, s in enumerate(status)
+        ]
 
     rows = []
-    for name, ours, peer in (("ground: build TC[128,1] (58-octet app data)", ours_build, peer_build),
-                             ("ground: parse TM[128,4] (CDS time, CRC)", ours_parse, peer_parse),
-                             ("on board: parse TC[128,1]", ours_parse_tc, peer_parse_tc),
-                             ("on board: build TM[128,4]", ours_build_tm, peer_build_tm)):
+    for name, ours, peer in (
+        ("ground: build TC[128,1] (58-octet app data)", ours_build, peer_build),
+        ("ground: parse TM[128,4] (CDS time, CRC)", ours_parse, peer_parse),
+        ("on board: parse TC[128,1]", ours_parse_tc, peer_parse_tc),
+        ("on board: build TM[128,4]", ours_build_tm, peer_build_tm),
+    ):
         t_ours, r_ours = cpu_median(ours, repeat)
         t_peer, r_peer = cpu_median(peer, max(3, repeat))
         assert r_ours == r_peer, f"{name}: pus.py and spacepackets disagree"
@@ -287,11 +337,13 @@ def main(argv: list[str] | None = None) -> int:
     print_table(table)
 
     rows = bench_packet_layer(args.tcs, args.repeat)
-    peer_table: list[tuple[str, ...]] = [("packet layer", "pus.py /s", "spacepackets /s", "pus.py us", "spacepackets us",
-                                          "ratio")]
+    peer_table: list[tuple[str, ...]] = [
+        ("packet layer", "pus.py /s", "spacepackets /s", "pus.py us", "spacepackets us", "ratio")
+    ]
     for name, ours, peer in rows:
-        peer_table.append((name, f"{ours:,.0f}", f"{peer:,.0f}", f"{1e6 / ours:.2f}", f"{1e6 / peer:.2f}",
-                           f"{ours / peer:.2f}x"))
+        peer_table.append(
+            (name, f"{ours:,.0f}", f"{peer:,.0f}", f"{1e6 / ours:.2f}", f"{1e6 / peer:.2f}", f"{ours / peer:.2f}x")
+        )
     print_table(peer_table)
     print("\nJob results were checked against hashlib; spacepackets' octets and fields equal pus.py's.")
     return 0

@@ -416,8 +416,8 @@ class ComputeRuntime:
             if f["offset"] >= job.result_size:
                 raise Rejected("parameter", f"offset {f['offset']} >= {job.result_size}")
         if key == (JOB_SERVICE, 13):
-            if job.state not in ("queued", "suspended"):
-                raise Rejected("job_state", f"job {job.job_id} is {job.state}")
+            if job.state != "queued" or job.started:
+                raise Rejected("job_state", f"job {job.job_id} has run (state {job.state})")
             if f["replica"] >= job.replicas or f["offset"] >= job.result_size:
                 raise Rejected("parameter", f"replica {f['replica']} / offset {f['offset']}")
 

@@ -54,7 +54,14 @@ def test_the_reference_is_certified_for_all_six_classes(reference: Report) -> No
     problems = [(q.id, q.verdict.value, q.reason) for q in reference.not_passed()]
     assert decisions == dict.fromkeys(ALL, "certified"), problems
     v = verdicts(reference)
-    assert len(v) == 36 and set(v.values()) == {"pass"}, v
+    assert len(v) == 35 and set(v.values()) == {"pass"}, v
+
+
+#: Requirements a broken product leaves inconclusive rather than failed (nothing left to check).
+EXPECTED_INCONCLUSIVE: dict[str, set[str]] = {
+    # The job whose resumption SWR-RES-002 would time vanished at the reset.
+    "forgets_jobs_across_reset": {"SWR-RES-002"},
+}
 
 
 @pytest.mark.parametrize(
@@ -94,7 +101,8 @@ def test_broken_runtimes_are_not_certified(
     failed = {q for q, verdict in v.items() if verdict == "fail"}
     assert failed == must_fail, (failed, [(q.id, q.verdict.value, q.reason) for q in r.not_passed()])
     claimed = {q.id for q in r.requirements if q.class_ in classes}
-    assert {q: v[q] for q in claimed - must_fail if v[q] != "pass"} == {}, v
+    expected_inconclusive = dict.fromkeys(EXPECTED_INCONCLUSIVE.get(factory, set()), "inconclusive")
+    assert {q: v[q] for q in claimed - must_fail if v[q] != "pass"} == expected_inconclusive, v
     for result in r.classes:
         broken = sorted(q.id for q in r.requirements if q.class_ == result.id and q.id in must_fail)
         if broken:

@@ -71,8 +71,9 @@ def expected_result(workload: str, seed: int, size: int) -> bytes:
     n = math.isqrt(size // 8)
     w = struct.unpack(f">{2 * n * n}I", data)
     a, b = w[: n * n], w[n * n :]
-    return struct.pack(f">{n * n}I", *(sum(a[i * n + k] * b[k * n + j] for k in range(n)) % 2**32
-                                       for i in range(n) for j in range(n)))
+    return struct.pack(
+        f">{n * n}I", *(sum(a[i * n + k] * b[k * n + j] for k in range(n)) % 2**32 for i in range(n) for j in range(n))
+    )
 
 
 class Soak:
@@ -117,8 +118,11 @@ class Soak:
                     assert old == 255 or int(self.state[job_id]) == old, (job_id, old, new, self.state[job_id])
                     self.state[job_id] = new
                     if STATE_NAME[new] in TERMINAL:
-                        (self.retrieve_queue if STATE_NAME[new] == "completed" and self.check[job_id]
-                         else self.delete_queue).append(job_id)
+                        (
+                            self.retrieve_queue
+                            if STATE_NAME[new] == "completed" and self.check[job_id]
+                            else self.delete_queue
+                        ).append(job_id)
             elif t.service == 1 and t.subtype == 8:
                 pass  # failure of a job's execution: its event says which
         return tms
@@ -135,8 +139,9 @@ class Soak:
         modes = ["none", "dmr", "tmr"] + (["abft"] if workload == "matmul-u32" else [])
         protection = modes[int(rng.integers(0, len(modes)))]
         seed = int(rng.integers(0, 2**63))
-        app = struct.pack(">I32sQIBIIB", job_id, DIGEST[workload], seed, size, int(rng.integers(0, 256)), 0, 0,
-                          PROTECTION[protection])
+        app = struct.pack(
+            ">I32sQIBIIB", job_id, DIGEST[workload], seed, size, int(rng.integers(0, 256)), 0, 0, PROTECTION[protection]
+        )
         self.accepted[job_id] = True  # before its events arrive (it may run at once)
         self.send(tc(self.seq, 128, 1, app))
         assert self.last_ack is not None and self.last_ack.subtype == 1, self.last_ack
@@ -234,11 +239,13 @@ def test_soak_1e5_tcs_1e4_jobs_with_resets() -> None:
     assert lost.size == 0, f"jobs neither terminal nor deleted: {lost[:10]}"
     assert int(soak.accepted.sum()) == JOBS
     assert not soak.manifest and soak.checked >= 1000
-    print(f"\nsoak: {soak.tcs:,} TCs, {JOBS:,} jobs, {soak.resets} resets, {soak.now:.1f} s simulated, "
-          f"{soak.checked:,} results checked; {wall:.1f} s wall, {cpu:.1f} s CPU (tracemalloc on): "
-          f"{soak.tcs / wall:,.0f} TCs/s, {JOBS / wall:,.0f} jobs/s; traced {baseline / 2**20:.2f} MB after "
-          f"warm-up, {final / 2**20:.2f} MB at the end (growth {(final - baseline) / 1024:+.1f} KiB), "
-          f"peak {peak / 2**20:.2f} MB")
+    print(
+        f"\nsoak: {soak.tcs:,} TCs, {JOBS:,} jobs, {soak.resets} resets, {soak.now:.1f} s simulated, "
+        f"{soak.checked:,} results checked; {wall:.1f} s wall, {cpu:.1f} s CPU (tracemalloc on): "
+        f"{soak.tcs / wall:,.0f} TCs/s, {JOBS / wall:,.0f} jobs/s; traced {baseline / 2**20:.2f} MB after "
+        f"warm-up, {final / 2**20:.2f} MB at the end (growth {(final - baseline) / 1024:+.1f} KiB), "
+        f"peak {peak / 2**20:.2f} MB"
+    )
     assert soak.tcs >= TCS * 0.95
     assert soak.resets >= 10
     assert final - baseline < GROWTH_BOUND, (baseline, final)

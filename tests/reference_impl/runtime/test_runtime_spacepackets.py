@@ -101,11 +101,21 @@ def digest_of(workload: str) -> bytes:
     return bytes.fromhex(WORKLOAD[workload]["digest"])
 
 
-def app_submit(job_id: int, workload: str | bytes, seed: int, size: int, *, priority: int = 0, deadline_ms: int = 0,
-               energy_mj: int = 0, protection: str = "none") -> bytes:
+def app_submit(
+    job_id: int,
+    workload: str | bytes,
+    seed: int,
+    size: int,
+    *,
+    priority: int = 0,
+    deadline_ms: int = 0,
+    energy_mj: int = 0,
+    protection: str = "none",
+) -> bytes:
     digest = digest_of(workload) if isinstance(workload, str) else workload
-    return struct.pack(">I32sQIBIIB", job_id, digest, seed, size, priority, deadline_ms, energy_mj,
-                       PROTECTION[protection])
+    return struct.pack(
+        ">I32sQIBIIB", job_id, digest, seed, size, priority, deadline_ms, energy_mj, PROTECTION[protection]
+    )
 
 
 def app_job(job_id: int) -> bytes:
@@ -301,12 +311,26 @@ class Ground:
         assert ping.source_id == alive[0].dest
 
     # -- TCs ------------------------------------------------------------------------------------
-    def tc(self, service: int, subtype: int, app_data: bytes = b"", *, ack: int = ACK_ALL,
-           source_id: int | None = None, apid: int = APID) -> SpTc:
+    def tc(
+        self,
+        service: int,
+        subtype: int,
+        app_data: bytes = b"",
+        *,
+        ack: int = ACK_ALL,
+        source_id: int | None = None,
+        apid: int = APID,
+    ) -> SpTc:
         """A spacepackets TC with the next sequence count (request IDs stay unique)."""
-        sp = SpTc(service=service, message_subtype=subtype, apid=apid, seq_count=self.seq,
-                  source_id=(0x100 + self.seq) & 0xFFFF if source_id is None else source_id,
-                  ack_flags=ack, app_data=app_data)
+        sp = SpTc(
+            service=service,
+            message_subtype=subtype,
+            apid=apid,
+            seq_count=self.seq,
+            source_id=(0x100 + self.seq) & 0xFFFF if source_id is None else source_id,
+            ack_flags=ack,
+            app_data=app_data,
+        )
         self.seq = (self.seq + 1) % 16384
         return sp
 
@@ -389,8 +413,16 @@ class Ground:
         sp = self.send(service, subtype, app_data, **kw)
         return sp, self.advance(0.0)
 
-    def accepted(self, service: int, subtype: int, app_data: bytes = b"", *, ack: int = ACK_ALL,
-                 executes_now: bool = True, **kw: Any) -> list[Tm]:
+    def accepted(
+        self,
+        service: int,
+        subtype: int,
+        app_data: bytes = b"",
+        *,
+        ack: int = ACK_ALL,
+        executes_now: bool = True,
+        **kw: Any,
+    ) -> list[Tm]:
         """SWR-VER-003/008: TM[1,1], TM[1,3], TM[1,7] as the flags ask, in that order, TM[1,1]
         before any other TM of the TC; returns the TMs that are not service 1 reports of it."""
         sp, tms = self.run(service, subtype, app_data, ack=ack, **kw)
@@ -477,11 +509,22 @@ def test_builders_follow_tc_layouts() -> None:
     """The struct builders above have the sizes the spec's tc_layouts give (u16list: count + N)."""
     sizes = {
         (128, 1): len(app_submit(1, "sha256", 0, 1)),
-        (128, 3): len(app_job(1)), (128, 7): len(app_job(1)), (128, 11): len(app_job(1)),
-        (128, 9): len(app_retrieve(1, 0, 1)), (128, 13): len(app_arm(1, 0, 0, 1)),
-        (3, 1): len(app_create_hk(2, 1000, [])), (3, 31): len(app_modify_hk(2, 1000)),
-        (3, 3): len(u16list([])), (3, 5): len(u16list([])), (3, 6): len(u16list([])), (3, 27): len(u16list([])),
-        (5, 5): len(u16list([])), (5, 6): len(u16list([])), (5, 7): 0, (17, 1): 0, (128, 5): 0,
+        (128, 3): len(app_job(1)),
+        (128, 7): len(app_job(1)),
+        (128, 11): len(app_job(1)),
+        (128, 9): len(app_retrieve(1, 0, 1)),
+        (128, 13): len(app_arm(1, 0, 0, 1)),
+        (3, 1): len(app_create_hk(2, 1000, [])),
+        (3, 31): len(app_modify_hk(2, 1000)),
+        (3, 3): len(u16list([])),
+        (3, 5): len(u16list([])),
+        (3, 6): len(u16list([])),
+        (3, 27): len(u16list([])),
+        (5, 5): len(u16list([])),
+        (5, 6): len(u16list([])),
+        (5, 7): 0,
+        (17, 1): 0,
+        (128, 5): 0,
     }
     assert set(sizes) == set(TC_LAYOUT)
     for key, size in sizes.items():
@@ -585,8 +628,9 @@ def test_varied_scenario_every_tm_parses_with_spacepackets() -> None:
         6: ("matmul-u32", 16, 8 * 2 * 2, "none"),
     }
     for job_id, (w, seed, size, prot) in jobs.items():
-        rest = g.accepted(128, 1, app_submit(job_id, w, seed, size, priority=job_id, protection=prot),
-                          executes_now=False)
+        rest = g.accepted(
+            128, 1, app_submit(job_id, w, seed, size, priority=job_id, protection=prot), executes_now=False
+        )
         queued = events_of(rest, "job_queued")
         assert queued and queued[0]["job_id"] == job_id and queued[0]["from_state"] == 255
     # armed faults: abft corrected, dmr detected, tmr outvoted, none visible (SWR-RES-004..007)
@@ -709,8 +753,24 @@ def test_varied_scenario_every_tm_parses_with_spacepackets() -> None:
 
     # every service 1 subtype this profile uses occurred; every TM decoded above
     kinds = {(t.service, t.subtype) for t in g.log}
-    assert {(1, 1), (1, 2), (1, 3), (1, 5), (1, 7), (1, 8), (3, 25), (5, 1), (5, 2), (5, 3), (5, 4), (5, 8),
-            (17, 2), (128, 4), (128, 6), (128, 10)} <= kinds
+    assert {
+        (1, 1),
+        (1, 2),
+        (1, 3),
+        (1, 5),
+        (1, 7),
+        (1, 8),
+        (3, 25),
+        (5, 1),
+        (5, 2),
+        (5, 3),
+        (5, 4),
+        (5, 8),
+        (17, 2),
+        (128, 4),
+        (128, 6),
+        (128, 10),
+    } <= kinds
     assert kinds <= set(TM_LAYOUT)
 
 
@@ -766,8 +826,10 @@ def test_divergence_service1_field_widths() -> None:
     assert profile.error_code is not None and profile.error_code.val == ERROR["checksum"]
 
 
-@pytest.mark.parametrize(("service", "subtype", "apid", "code"),
-                         [(17, 1, APID + 1, "apid"), (2, 1, APID, "service"), (17, 3, APID, "subtype")])
+@pytest.mark.parametrize(
+    ("service", "subtype", "apid", "code"),
+    [(17, 1, APID + 1, "apid"), (2, 1, APID, "service"), (17, 3, APID, "subtype")],
+)
 def test_header_rejection_destination(service: int, subtype: int, apid: int, code: str) -> None:
     """SWR-VER-002: a TM in reply to a telecommand carries its source identifier. A TC with a valid
     PEC and a PUS-C secondary header rejected for its APID, service or subtype has a readable source
@@ -789,8 +851,9 @@ REQUESTS = [
 
 
 @pytest.mark.parametrize(("service", "subtype", "app", "reply"), REQUESTS, ids=lambda v: str(v)[:12])
-def test_requests_of_every_service_honour_the_ack_flags(service: int, subtype: int, app: bytes,
-                                                         reply: tuple[int, int] | None) -> None:
+def test_requests_of_every_service_honour_the_ack_flags(
+    service: int, subtype: int, app: bytes, reply: tuple[int, int] | None
+) -> None:
     """SWR-VER-003/008 for TCs of services 3, 5, 17 and 128 built by spacepackets, with each of the 16
     acknowledgement flag combinations: TM[1,1], TM[1,3], TM[1,7] exactly as asked, in that order,
     and one reply of the request's kind (to the TC's source id)."""
@@ -869,6 +932,8 @@ def test_housekeeping_survives_resets(kind: str) -> None:
     assert near([ms for sid, ms in rel if sid == 9], [t_reset + 2, t_reset + 4])
     assert near([ms for sid, ms in rel if sid == HEALTH_SID], [t_reset + HK_PERIOD_S])
     values = [t.fields["values"] for t in tms if t.fields.get("sid") == 9][0]
-    assert values == {HK_NAME["reset_count"]: 0 if kind == "power" else 1,
-                      HK_NAME["last_reset_cause"]: RESET_CAUSE[kind]}
+    assert values == {
+        HK_NAME["reset_count"]: 0 if kind == "power" else 1,
+        HK_NAME["last_reset_cause"]: RESET_CAUSE[kind],
+    }
     assert only(g.accepted(5, 7), 5, 8).fields["event_ids"] == [EVENT_ID["power_budget_low"]]

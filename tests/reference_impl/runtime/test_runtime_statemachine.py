@@ -99,8 +99,9 @@ def expected_result(workload: str, seed: int, size: int) -> bytes:
     n = math.isqrt(size // 8)
     words = struct.unpack(f">{2 * n * n}I", data)
     a, b = words[: n * n], words[n * n :]
-    return struct.pack(f">{n * n}I", *(sum(a[i * n + k] * b[k * n + j] for k in range(n)) % 2**32
-                                       for i in range(n) for j in range(n)))
+    return struct.pack(
+        f">{n * n}I", *(sum(a[i * n + k] * b[k * n + j] for k in range(n)) % 2**32 for i in range(n) for j in range(n))
+    )
 
 
 def decode_source(service: int, subtype: int, data: bytes, structures: dict[int, list[int]]) -> dict[str, Any]:
@@ -354,13 +355,20 @@ class RuntimeMachine(RuleBasedStateMachine):
     def _hk(self, f: dict[str, Any], ambiguous: bool) -> None:
         """SWR-HK-002, SWR-RES-008: the values the model knows."""
         v = f["values"]
-        want = {HK_NAME["last_reset_cause"]: RESET_CAUSE[self.reset_cause], HK_NAME["reset_count"]: self.reset_count,
-                HK_NAME["power_budget"]: 0xFFFFFFFF if self.budget_w is None else math.floor(self.budget_w * 1000)}
+        want = {
+            HK_NAME["last_reset_cause"]: RESET_CAUSE[self.reset_cause],
+            HK_NAME["reset_count"]: self.reset_count,
+            HK_NAME["power_budget"]: 0xFFFFFFFF if self.budget_w is None else math.floor(self.budget_w * 1000),
+        }
         if not ambiguous:
             states = [j.state for j in self.jobs.values()]
             running = states.count("running")
-            want |= {HK_NAME["jobs_queued"]: states.count("queued"), HK_NAME["jobs_running"]: running,
-                     HK_NAME["jobs_suspended"]: states.count("suspended"), HK_NAME["jobs_tracked"]: len(states)}
+            want |= {
+                HK_NAME["jobs_queued"]: states.count("queued"),
+                HK_NAME["jobs_running"]: running,
+                HK_NAME["jobs_suspended"]: states.count("suspended"),
+                HK_NAME["jobs_tracked"]: len(states),
+            }
             if HK_NAME["power_draw"] in v:
                 draw = 1000 * (IDLE_W + JOB_W * running)
                 assert abs(v[HK_NAME["power_draw"]] - draw) <= max(10, 0.01 * draw), (v, running)
@@ -382,8 +390,9 @@ class RuntimeMachine(RuleBasedStateMachine):
             assert want == UNKNOWN, job
 
     # -- sending --------------------------------------------------------------------------------
-    def _send(self, service: int, subtype: int, app: bytes, ack: int, expect: set[int] | None,
-              raw: bytes | None = None) -> tuple[bool, list[tuple[pus.PusTm, dict[str, Any]]]]:
+    def _send(
+        self, service: int, subtype: int, app: bytes, ack: int, expect: set[int] | None, raw: bytes | None = None
+    ) -> tuple[bool, list[tuple[pus.PusTm, dict[str, Any]]]]:
         """Send, advance 0, check acceptance. ``expect``: the failure codes the model allows (empty:
         must be accepted; None: anything). Returns (accepted, batch)."""
         source_id = 0x4000 + self.seq
@@ -395,15 +404,20 @@ class RuntimeMachine(RuleBasedStateMachine):
         request_id = (raw[:4] + bytes(4))[:4]
         self.rt.send_tc(raw)
         batch = self._batch(self.rt.advance(0.0), self.now_s, self.now_s)
-        mine = [(tm, f) for tm, f in batch if tm.service == 1 and tm.subtype in (1, 2) and f["request_id"] == request_id]
+        mine = [
+            (tm, f) for tm, f in batch if tm.service == 1 and tm.subtype in (1, 2) and f["request_id"] == request_id
+        ]
         fails = [f["code"] for tm, f in mine if tm.subtype == 2]
         if well_formed:  # SWR-VER-002: a reply carries the TC's source identifier
             assert all(tm.destination_id == source_id for tm, f in mine), [tm.destination_id for tm, f in mine]
         if fails:  # SWR-VER-004..007: one TM[1,2], nothing else in reply
             assert len(mine) == 1, mine
-            replies = [tm for tm, f in batch if (tm.service, tm.subtype) in REPLY_KINDS and tm.destination_id == source_id]
-            assert not replies and not [tm for tm, f in batch if tm.service == 1 and f["request_id"] == request_id
-                                        and tm.subtype != 2]
+            replies = [
+                tm for tm, f in batch if (tm.service, tm.subtype) in REPLY_KINDS and tm.destination_id == source_id
+            ]
+            assert not replies and not [
+                tm for tm, f in batch if tm.service == 1 and f["request_id"] == request_id and tm.subtype != 2
+            ]
             assert expect is None or fails[0] in expect, (service, subtype, fails[0], expect)
             return False, batch
         assert expect is None or not expect, f"TC[{service},{subtype}] accepted, expected a failure in {expect}"
@@ -411,13 +425,35 @@ class RuntimeMachine(RuleBasedStateMachine):
         return True, batch
 
     # -- rules: jobs ----------------------------------------------------------------------------
-    @rule(job_id=JOB_IDS, workload=st.sampled_from(sorted(WORKLOAD)), seed=st.integers(0, 2**64 - 1),
-          size=st.integers(1, 3000), n=st.integers(1, 5), big=st.sampled_from([0] * 5 + [200_000, 1_000_000]),
-          priority=st.integers(0, 255), deadline=st.sampled_from([0, 0, 0, 50, 400, 2000]),
-          energy=st.sampled_from([0, 0, 0, 100, 5000]), protection=st.sampled_from(sorted(PROTECTION)),
-          ack=ACKS, flaw=st.sampled_from(["none"] * 8 + ["zero_id", "digest", "size"]))
-    def submit(self, job_id: int, workload: str, seed: int, size: int, n: int, big: int, priority: int,
-               deadline: int, energy: int, protection: str, ack: int, flaw: str) -> None:
+    @rule(
+        job_id=JOB_IDS,
+        workload=st.sampled_from(sorted(WORKLOAD)),
+        seed=st.integers(0, 2**64 - 1),
+        size=st.integers(1, 3000),
+        n=st.integers(1, 5),
+        big=st.sampled_from([0] * 5 + [200_000, 1_000_000]),
+        priority=st.integers(0, 255),
+        deadline=st.sampled_from([0, 0, 0, 50, 400, 2000]),
+        energy=st.sampled_from([0, 0, 0, 100, 5000]),
+        protection=st.sampled_from(sorted(PROTECTION)),
+        ack=ACKS,
+        flaw=st.sampled_from(["none"] * 8 + ["zero_id", "digest", "size"]),
+    )
+    def submit(
+        self,
+        job_id: int,
+        workload: str,
+        seed: int,
+        size: int,
+        n: int,
+        big: int,
+        priority: int,
+        deadline: int,
+        energy: int,
+        protection: str,
+        ack: int,
+        flaw: str,
+    ) -> None:
         if flaw == "size" and workload != "matmul-u32":
             flaw = "none"  # any size is a valid input of the hashes
         if workload == "matmul-u32":
@@ -464,7 +500,10 @@ class RuntimeMachine(RuleBasedStateMachine):
             (f,) = [f for tm, f in batch if (tm.service, tm.subtype) == (128, 4)]
             job = self.jobs[job_id]
             assert (STATE_NAME[f["state"]], f["priority"], f["protection"]) == (
-                job.state, job.priority, PROTECTION[job.protection])
+                job.state,
+                job.priority,
+                PROTECTION[job.protection],
+            )
             assert f["reason"] == job.reason
             assert f["result_size"] == (job.result_size() if job.state == "completed" else 0)
             assert 0 <= f["progress_permille"] <= 1000 and (job.state != "completed" or f["progress_permille"] == 1000)
@@ -478,13 +517,19 @@ class RuntimeMachine(RuleBasedStateMachine):
     @rule(job_id=JOB_IDS, pick=PICK, ack=ACKS)
     def cancel(self, job_id: int, pick: int | None, ack: int) -> None:
         job_id = self._pick(job_id, pick)
-        ok, batch = self._send(128, 7, struct.pack(">I", job_id), ack,
-                               self._job_codes(job_id, {"queued", "running", "suspended"}))
+        ok, batch = self._send(
+            128, 7, struct.pack(">I", job_id), ack, self._job_codes(job_id, {"queued", "running", "suspended"})
+        )
         if ok:
             assert self.jobs[job_id].state == "cancelled" and self.jobs[job_id].reason == REASON["cancelled"]
 
-    @rule(job_id=JOB_IDS, pick=PICK, frac=st.floats(0, 0.999),
-          length=st.sampled_from([1, 7, 32, 100, MAX_CHUNK, 0, MAX_CHUNK + 1]), ack=ACKS)
+    @rule(
+        job_id=JOB_IDS,
+        pick=PICK,
+        frac=st.floats(0, 0.999),
+        length=st.sampled_from([1, 7, 32, 100, MAX_CHUNK, 0, MAX_CHUNK + 1]),
+        ack=ACKS,
+    )
     def retrieve(self, job_id: int, pick: int | None, frac: float, length: int, ack: int) -> None:
         job_id = self._pick(job_id, pick)
         job = self.jobs.get(job_id)
@@ -503,8 +548,14 @@ class RuntimeMachine(RuleBasedStateMachine):
         if ok:
             del self.jobs[job_id]
 
-    @rule(job_id=JOB_IDS, pick=PICK, replica=st.integers(0, 3), frac=st.floats(0, 0.999), mask=st.integers(0, 255),
-          ack=ACKS)
+    @rule(
+        job_id=JOB_IDS,
+        pick=PICK,
+        replica=st.integers(0, 3),
+        frac=st.floats(0, 0.999),
+        mask=st.integers(0, 255),
+        ack=ACKS,
+    )
     def arm_fault(self, job_id: int, pick: int | None, replica: int, frac: float, mask: int, ack: int) -> None:
         job_id = self._pick(job_id, pick)
         job = self.jobs.get(job_id)
@@ -514,35 +565,51 @@ class RuntimeMachine(RuleBasedStateMachine):
             expect = {ERROR["parameter"]}  # a range of tc_layouts that depends on nothing else
         elif job is None:
             expect = {ERROR["unknown_job"]}
+        elif job.state != "queued" or job.started:
+            expect = {ERROR["job_state"]}  # fault_injection: only a job that has never run (check 11)
+        elif replica >= REPLICAS[job.protection]:
+            expect = {ERROR["parameter"]}  # a range that depends on the job (check 12)
         else:
-            # replica and offset ranges depend on the job: the spec's order (parameter before state)
-            # cannot apply before the job is known, so either code is taken when both apply
             expect = set()
-            if replica >= REPLICAS[job.protection]:
-                expect.add(ERROR["parameter"])
-            if job.state not in ("queued", "suspended"):
-                expect.add(ERROR["job_state"])
-            elif not expect and (job.state == "suspended" or job.started):
-                expect = None  # suspended or re-queued after its first replica may have finished
         ok, batch = self._send(128, 13, struct.pack(">IBIB", job_id, replica, offset, mask), ack, expect)
         if ok and job is not None:
             job.faults[replica] = (offset, mask)
             if job.started:
                 job.uncertain = True
 
-    @rule(job_id=JOB_IDS, seed=st.integers(0, 2**64 - 1), protection=st.sampled_from(["none", "dmr", "tmr"]),
-          priority=st.integers(0, 255), ack=st.integers(0, 15).map(lambda a: a | ACK_PROGRESS))
+    @rule(
+        job_id=JOB_IDS,
+        seed=st.integers(0, 2**64 - 1),
+        protection=st.sampled_from(["none", "dmr", "tmr"]),
+        priority=st.integers(0, 255),
+        ack=st.integers(0, 15).map(lambda a: a | ACK_PROGRESS),
+    )
     def long_job(self, job_id: int, seed: int, protection: str, priority: int, ack: int) -> None:
         """A 1 MB sha256 job (1 to 3 s of running time) with the progress flag: checkpoints every
         second give TM[1,5] steps 1, 2, ... (SWR-VER-009, SWR-RES-002)."""
         self.submit(job_id, "sha256", seed, 1, 1, 1_000_000, priority, 0, 0, protection, ack, "none")
 
-    @rule(job_id=JOB_IDS, workload=st.sampled_from(sorted(WORKLOAD)), seed=st.integers(0, 2**64 - 1),
-          size=st.integers(1, 2000), n=st.integers(1, 4), protection=st.sampled_from(sorted(PROTECTION)),
-          faults=st.lists(st.tuples(st.integers(0, 2), st.floats(0, 0.999), st.integers(1, 255)), min_size=1,
-                          max_size=3), ack=ACKS)
-    def faulty_job(self, job_id: int, workload: str, seed: int, size: int, n: int, protection: str,
-                   faults: list[tuple[int, float, int]], ack: int) -> None:
+    @rule(
+        job_id=JOB_IDS,
+        workload=st.sampled_from(sorted(WORKLOAD)),
+        seed=st.integers(0, 2**64 - 1),
+        size=st.integers(1, 2000),
+        n=st.integers(1, 4),
+        protection=st.sampled_from(sorted(PROTECTION)),
+        faults=st.lists(st.tuples(st.integers(0, 2), st.floats(0, 0.999), st.integers(1, 255)), min_size=1, max_size=3),
+        ack=ACKS,
+    )
+    def faulty_job(
+        self,
+        job_id: int,
+        workload: str,
+        seed: int,
+        size: int,
+        n: int,
+        protection: str,
+        faults: list[tuple[int, float, int]],
+        ack: int,
+    ) -> None:
         """Budget 0 (nothing runs), submit, arm faults while it is queued, budget back (SWR-RES-004..007)."""
         if protection not in WORKLOAD[workload]["protection"]:
             protection = "tmr"
@@ -554,11 +621,18 @@ class RuntimeMachine(RuleBasedStateMachine):
         self.set_power(100000.0 if budget is None else budget)
 
     # -- rules: housekeeping, events, test --------------------------------------------------------
-    @rule(sid=st.integers(2, 5), interval=st.sampled_from([1000, 2500, 7000, 50, 86_400_001]),
-          params=st.lists(st.integers(1, 14), min_size=1, max_size=5), ack=ACKS)
+    @rule(
+        sid=st.integers(2, 5),
+        interval=st.sampled_from([1000, 2500, 7000, 50, 86_400_001]),
+        params=st.lists(st.integers(1, 14), min_size=1, max_size=5),
+        ack=ACKS,
+    )
     def hk_create(self, sid: int, interval: int, params: list[int], ack: int) -> None:
-        bad = (not HK_LIMITS["min_interval_ms"] <= interval <= HK_LIMITS["max_interval_ms"]
-               or len(set(params)) != len(params) or any(p not in HK_PARAM for p in params))
+        bad = (
+            not HK_LIMITS["min_interval_ms"] <= interval <= HK_LIMITS["max_interval_ms"]
+            or len(set(params)) != len(params)
+            or any(p not in HK_PARAM for p in params)
+        )
         expect = {ERROR["parameter"]} if bad else {ERROR["sid_exists"]} if sid in self.structures else set()
         if bad and sid in self.structures:
             expect.add(ERROR["sid_exists"])
@@ -584,8 +658,11 @@ class RuntimeMachine(RuleBasedStateMachine):
             for s in sids:
                 self.enabled[s] = subtype == 5
         else:
-            shots = [f["sid"] for tm, f in batch if (tm.service, tm.subtype) == (3, 25)
-                     and tm.destination_id == 0x4000 + (self.seq - 1) % 16384]
+            shots = [
+                f["sid"]
+                for tm, f in batch
+                if (tm.service, tm.subtype) == (3, 25) and tm.destination_id == 0x4000 + (self.seq - 1) % 16384
+            ]
             assert shots == sids, (shots, sids)
 
     @rule(sid=st.integers(1, 5), interval=st.sampled_from([1000, 3000, 50]), ack=ACKS)
@@ -599,8 +676,11 @@ class RuntimeMachine(RuleBasedStateMachine):
             expect = set() if self.enabled[sid] else None  # modifying a disabled structure: unspecified
         self._send(3, 31, struct.pack(">HI", sid, interval), ack, expect)
 
-    @rule(subtype=st.sampled_from([5, 6]), ids=st.lists(st.sampled_from(OTHER_EVENTS + [9999]), min_size=1, max_size=4),
-          ack=ACKS)
+    @rule(
+        subtype=st.sampled_from([5, 6]),
+        ids=st.lists(st.sampled_from(OTHER_EVENTS + [9999]), min_size=1, max_size=4),
+        ack=ACKS,
+    )
     def events(self, subtype: int, ids: list[int], ack: int) -> None:
         bad = len(set(ids)) != len(ids) or 9999 in ids
         ok, _ = self._send(5, subtype, u16list(ids), ack, {ERROR["parameter"]} if bad else set())
@@ -658,7 +738,10 @@ class RuntimeMachine(RuleBasedStateMachine):
         for j, state in before.items():  # SWR-RES-001: terminal kept, the others queued again (or running)
             now = self.jobs[j].state
             assert now == state if state in TERMINAL else now in ("queued", "running", "suspended", "expired"), (
-                j, state, now)
+                j,
+                state,
+                now,
+            )
 
     @rule(budget=st.sampled_from([0.0, 4.0, 5.0, 24.9, 25.0, 30.0, 45.0, 60.0, 1000.0, 100000.0]))
     def set_power(self, budget: float) -> None:

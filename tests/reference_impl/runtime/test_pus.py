@@ -430,6 +430,12 @@ def test_header_fast_paths_equal_the_construct_declarations(raw: bytes) -> None:
     assert pus.unpack_primary_header(raw)._asdict() == fields(SPACE_PACKET_PRIMARY_HEADER.parse(raw[:6]))
     assert pus.unpack_tc_secondary_header(raw)._asdict() == fields(pus.PUS_TC_SECONDARY_HEADER.parse(raw[6:11]))
     assert pus.unpack_tm_secondary_header(raw)._asdict() == fields(pus.PUS_TM_SECONDARY_HEADER.parse(raw[6:13]))
+    cds = fields(pus.CDS_SHORT.parse(raw[6:13]))
+    if cds["p_field"] == pus.CDS_PFIELD and cds["ms_of_day"] <= 86_400_999:
+        assert pus.CdsTime.unpack(raw[6:13]) == pus.CdsTime(cds["days"], cds["ms_of_day"])
+    else:
+        with pytest.raises(PusError):
+            pus.CdsTime.unpack(raw[6:13])
 
 
 @settings(max_examples=300)

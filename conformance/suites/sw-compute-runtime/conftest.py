@@ -35,7 +35,12 @@ Ground (all times in ground seconds: simulated time since the suite began)
   message)`` fails the test when the test names that requirement, else records the message in
   ``ground.violations``, so one broken convention does not fail every requirement).
   ``ground.log`` accumulates the TMs of the test; ``Tm`` has service, subtype, seq, dest, time
-  (on-board s), t (ground s), f (decoded fields, see ``Wire.decode_tm``), raw, key, rid.
+  (on-board s), t (ground s, clamped into the advance that returned the TM), stamped (ground s
+  from the time field, NOT clamped: what a timing check of the time field itself must use), f
+  (decoded fields, see ``Wire.decode_tm``), raw, key, rid.
+  Destinations (SWR-VER-002) are checked for every service 1 report: the TM[1,2] of a TC that
+  failed the length, checksum or header checks (judged from its octets by ``unverified(packet)``)
+  must go to destination 0, the reports of any other TC to its source id field.
 * ``reset(kind)``, ``set_power(budget_w)``.
 * ``verification(rid, tms=None)``, ``events(name=None, tms=None)``, ``hk(sid=1, tms=None)``,
   ``of(tms, service, subtype)``, ``job_events(job_id, tms=None)``: filters (of ``ground.log`` by
@@ -242,6 +247,8 @@ class Tm:
     t: float
     f: dict[str, Any]
     raw: bytes
+    #: Ground time from the time field, unclamped (``t`` is clamped into the advance).
+    stamped: float = float("nan")
 
     @property
     def key(self) -> tuple[int, int]:
@@ -265,6 +272,26 @@ def show(tms: Iterable[Tm], limit: int = 12) -> str:
     if len(tms) > limit:
         lines.append(f"... {len(tms) - limit} more")
     return "[" + "; ".join(lines) + "]" if lines else "[no TM]"
+
+
+def unverified(packet: bytes) -> bool:
+    """Whether a TC fails the length, checksum or header checks (checks 1-3 of parameter
+    acceptance_checks): its source identifier is then unknown and every reply goes to
+    destination 0 (SWR-VER-002). Judged from the octets with the suite's own CRC."""
+    p = bytes(packet)
+    if len(p) < 13 or int.from_bytes(p[4:6], "big") + 7 != len(p):
+        return True
+    if pec(p[:-2]) != int.from_bytes(p[-2:], "big"):
+        return True
+    return (p[0] >> 5, (p[0] >> 4) & 1, (p[0] >> 3) & 1, p[2] >> 6, p[6] >> 4) != (0, 1, 1, 3, 2)
+
+
+def _reply_destination(sent: SentTc) -> int:
+    """The destination id of the replies to a TC (SWR-VER-002): 0 when it failed the length,
+    checksum or header checks, else its source id field."""
+    if unverified(sent.packet):
+        return 0
+    return int.from_bytes(sent.packet[9:11], "big")
 
 
 @dataclass
@@ -487,8 +514,9 @@ class Ground:
                     ),
                 )
             )
+        stamped = t
         t = min(max(t, a), b)
-        out = Tm(tm.service, tm.subtype, tm.sequence_count, tm.destination_id, time, t, fields, raw)
+        out = Tm(tm.service, tm.subtype, tm.sequence_count, tm.destination_id, time, t, fields, raw, stamped)
         if tm.service == 1:
             sent = self.sent.get(fields["request_id"])
             if sent is None:
@@ -498,12 +526,15 @@ class Ground:
                         f"SWR-VER-003: {out} reports request ID {fields['request_id'].hex()}, which no TC had",
                     )
                 )
-            elif not sent.raw and tm.destination_id != sent.source_id:
+            elif tm.destination_id != _reply_destination(sent) and (tm.subtype == 2 or not unverified(sent.packet)):
+                # (other reports of a TC that should have been rejected: its acceptance is the failure, SWR-VER-004/005)
                 problems.append(
                     (
                         "SWR-VER-002",
                         (
-                            f"SWR-VER-002: {out} for a TC of source id {sent.source_id} has destination id {tm.destination_id}"
+                            f"SWR-VER-002: {out} for a TC of source id {sent.source_id} "
+                            f"({'failing the length, checksum or header checks' if unverified(sent.packet) else 'verified'}) "
+                            f"has destination id {tm.destination_id}, expected {_reply_destination(sent)}"
                         ),
                     )
                 )
@@ -573,10 +604,10 @@ class Ground:
         assert got == want, f"{label}: TM[1,2] failure code {got} ({self.sw.code_name(got)}), expected {want} ({code})"
         assert len(tms) == 1, f"{label}: expected only the TM[1,2], observed {show(tms)}"
         sent = self.sent.get(rid)
-        if sent is not None and not sent.raw and fails[0].dest != sent.source_id:
+        if sent is not None and fails[0].dest != _reply_destination(sent):
             self.violation(
                 "SWR-VER-002",
-                f"SWR-VER-002: {label}: {fails[0]} has destination {fails[0].dest}, the TC's source id was {sent.source_id}",
+                f"SWR-VER-002: {label}: {fails[0]} has destination {fails[0].dest}, expected {_reply_destination(sent)}",
             )
 
     def accepted(self, rid: bytes, tms: Iterable[Tm] | None = None) -> bool:

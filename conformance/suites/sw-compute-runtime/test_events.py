@@ -121,6 +121,39 @@ def test_every_event_is_reported_as_defined(ground: Any, sw: Any, wire: Any, rng
             )
 
 
+@pytest.mark.requirement("SWR-EVT-001")
+def test_power_budget_low_only_when_a_job_is_suspended(ground: Any, sw: Any, rng: np.random.Generator) -> None:
+    """power_budget_low is reported when, and only when, set_power suspends at least one job
+    (parameter events): not for budgets below concurrency slots that suspend nothing (no job,
+    or fewer jobs running than the slots left); once with budget_mw and suspended 1 when it
+    suspends one."""
+    for budget in (0.0, sw.idle_w + float(rng.uniform(0.2, 0.8)) * sw.job_w, sw.idle_w * float(rng.uniform(0.1, 0.9))):
+        ground.set_power(budget)
+        ground.advance(0.05)
+    ground.set_power(1e5)
+    job = ground.submit("sha256", 900_000)
+    ground.advance(0.05)
+    slots = min(1, sw.concurrency - 1)
+    if slots:
+        ground.set_power(sw.idle_w + float(rng.uniform(slots + 0.2, slots + 0.8)) * sw.job_w)
+        ground.advance(0.05)
+    spurious = ground.events("power_budget_low")
+    assert not spurious, (
+        f"SWR-EVT-001: power_budget_low although set_power suspended no job (budgets {0.0} W and below "
+        f"{sw.concurrency} slots, with no job or {slots} job(s) running and {slots} slot(s) left): {ground.show(spurious)}"
+    )
+    assert not ground.events("job_suspended"), f"SWR-EVT-001: job {job.job_id} suspended by a budget that fits it"
+    ground.set_power(0.0)
+    tms = ground.advance(0)
+    low = ground.events("power_budget_low", tms)
+    suspended = [tm for tm in ground.events("job_suspended", tms) if tm.f.get("job_id") == job.job_id]
+    assert suspended, f"SWR-EVT-001: set_power(0) with job {job.job_id} running: no job_suspended, {ground.show(tms)}"
+    assert len(low) == 1 and (low[0].f["budget_mw"], low[0].f["suspended"]) == (0, 1), (
+        f"SWR-EVT-001: set_power(0) suspended one job: expected one power_budget_low with budget_mw 0 and suspended 1, "
+        f"observed {ground.show(low)}"
+    )
+
+
 @pytest.mark.requirement("SWR-EVT-002")
 def test_disabled_events_are_not_reported_and_change_nothing(
     ground: Any, sw: Any, wire: Any, rng: np.random.Generator
@@ -187,6 +220,12 @@ def test_disabled_status_survives_resets(ground: Any, sw: Any, wire: Any, rng: n
         st = ground.query_job(job.job_id, "SWR-EVT-002")
         assert st is not None and st["state"] == sw.states["completed"], (
             f"SWR-EVT-002: job with job_completed disabled: {st}"
+        )
+        done = [tm for tm in ground.verification(job.rid, tms) if tm.key == (1, 7)]
+        assert len(done) == 1, (
+            f"SWR-EVT-002: job completed with job_completed disabled (after a {kind} reset): expected the "
+            f"submission's TM[1,7] all the same (disabling a report changes no behaviour), observed "
+            f"{ground.show(ground.verification(job.rid, tms))}"
         )
     ground.tc("enable_events", event_ids=ids[::-1])
     ground.advance(0)

@@ -61,11 +61,21 @@ def _free_sid(rng: np.random.Generator, taken: set[int]) -> int:
 @pytest.mark.requirement("SWR-HK-001")
 def test_health_report_period_from_power_on(ground: Any, sw: Any, rng: np.random.Generator) -> None:
     """Structure 1 every hk_period_s from the power reset, with every health parameter in order
-    (layout checked on decoding); disabled: none; enabled again: every period from the TC."""
+    (layout checked on decoding), one-shot reports (TC[3,27]) of it at random instants in between
+    not moving the periodic series; disabled: none; enabled again: every period from the TC."""
     t0 = ground.now
     periods = 12
-    tms = ground.advance(periods * sw.hk_period_s + float(rng.uniform(0.1, 0.9)) * sw.hk_period_s)
-    _series(ground, sw, 1, t0, sw.hk_period_s, tms, "SWR-HK-001", "after a power reset")
+    left = periods * sw.hk_period_s + float(rng.uniform(0.1, 0.9)) * sw.hk_period_s
+    tms: list[Any] = []
+    shots = 0
+    while left > 1e-9:
+        dt = min(float(rng.uniform(0.3, 1.7)) * sw.hk_period_s, left)
+        tms += ground.advance(dt)  # the periodic reports (the one-shot replies are not gathered)
+        left -= dt
+        if left > 1e-9 and shots < 6:
+            ground.one_shot((1,), "SWR-HK-001")
+            shots += 1
+    _series(ground, sw, 1, t0, sw.hk_period_s, tms, "SWR-HK-001", f"after a power reset, with {shots} one-shot reports")
     for tm in ground.hk(1, tms):
         assert [p for p, _ in tm.f["ordered"]] == list(sw.health_parameters)
         if tm.dest != 0:
@@ -99,6 +109,7 @@ def test_health_values_tell_the_truth(ground: Any, sw: Any, rng: np.random.Gener
     non-decreasing."""
 
     def check(label: str) -> dict[str, int]:
+        """The health values against the job list at the same instant."""
         h = ground.health("SWR-HK-002")
         jobs = ground.list_jobs("SWR-HK-002")
         counts = {s: sum(1 for _, st in jobs if st == sw.states[s]) for s in ("queued", "running", "suspended")}
@@ -125,11 +136,16 @@ def test_health_values_tell_the_truth(ground: Any, sw: Any, rng: np.random.Gener
     assert (h["last_reset_cause"], h["reset_count"]) == (sw.reset_causes["power"], 0), (
         f"SWR-HK-002: after a power reset: {h}"
     )
-    budget = float(np.round(rng.uniform(sw.idle_w + 1.2 * sw.job_w, sw.idle_w + 1.8 * sw.job_w), 4)) + 0.0004
-    ground.set_power(budget)
-    jobs = [ground.submit("sha256", 800_000, priority=int(p)) for p in rng.integers(0, 256, 3)]
+    jobs = [ground.submit("sha256", 800_000, priority=int(p)) for p in rng.integers(0, 256, sw.concurrency + 1)]
     ground.advance(0.1)
-    h = check(f"budget {budget} W, one slot")
+    check(f"{sw.concurrency} jobs running, one queued")
+    # a budget of one slot fewer than the jobs running: one suspended (counted as suspended, not queued)
+    slots = min(1, sw.concurrency - 1)
+    lo, hi = sw.idle_w + (slots + 0.2) * sw.job_w, sw.idle_w + (slots + 0.8) * sw.job_w
+    budget = float(np.round(rng.uniform(lo, hi), 4)) + 0.0004
+    ground.set_power(budget)
+    ground.advance(0.1)
+    h = check(f"budget {budget} W, {slots} slot(s), jobs suspended")
     assert h["power_budget"] == int(budget * 1000), (
         f"SWR-HK-002: power_budget {h['power_budget']} mW after set_power({budget})"
     )
@@ -165,6 +181,16 @@ def test_health_values_tell_the_truth(ground: Any, sw: Any, rng: np.random.Gener
     assert h["power_budget"] == int(1e5 * 1000) or h["power_budget"] == 0xFFFFFFFF, (
         f"SWR-HK-002: power_budget {h['power_budget']}"
     )
+    ground.advance(float(rng.uniform(0.01, 1.0)))
+    ground.reset("power")
+    ground.advance(float(rng.uniform(0.01, 1.0)))
+    h = check("after watchdog and latch-up resets, then a power reset")
+    assert (h["last_reset_cause"], h["reset_count"]) == (sw.reset_causes["power"], 0), (
+        f"SWR-HK-002: after {count} watchdog and latch-up resets then a power reset: last_reset_cause "
+        f"{h['last_reset_cause']}, reset_count {h['reset_count']}, expected {sw.reset_causes['power']}, 0 (reset_count "
+        "counts the resets since the last power reset)"
+    )
+    mem = (h["mem_corrected"], h["mem_uncorrectable"])
     tms = ground.advance(5 * sw.hk_period_s)
     prev = mem
     for tm in ground.hk(1, tms):
@@ -208,9 +234,15 @@ def test_created_structure_lifecycle(ground: Any, sw: Any, rng: np.random.Genera
     assert not ground.hk(sid, tms), (
         f"SWR-HK-003: structure {sid} reported after TC[3,6]: {ground.show(ground.hk(sid, tms))}"
     )
+    ground.tc("enable_hk_periodic", sids=[sid])
+    ground.advance(float(rng.uniform(1.2, 1.8)) * interval_ms / 1000)
     rid = ground.tc("delete_hk_structures", sids=[sid])
     tms = ground.advance(0)
     assert ground.failure(rid, tms) is None, f"SWR-HK-003: TC[3,3] of structure {sid} refused: {ground.show(tms)}"
+    tms = ground.advance(3.5 * interval_ms / 1000)
+    assert not ground.hk(sid, tms), (
+        f"SWR-HK-003: enabled structure {sid} still reported after TC[3,3] deleted it: {ground.show(ground.hk(sid, tms))}"
+    )
     rid = ground.tc("one_shot_hk", sids=[sid])
     ground.expect_rejection(rid, "unknown_sid", ground.advance(0), "SWR-HK-003", f"TC[3,27] of deleted structure {sid}")
 
@@ -246,6 +278,32 @@ def test_one_shot_and_interval_change(ground: Any, sw: Any, rng: np.random.Gener
     t1 = ground.now
     tms = ground.advance(5.5 * p1 / 1000)
     _series(ground, sw, 1, t1, p1 / 1000, tms, "SWR-HK-004", f"structure 1 after TC[3,31] to {p1} ms")
+    # TC[3,31] of a disabled structure: the interval changes, the structure stays disabled
+    a_ms = int(rng.integers(250, 900))
+    rid = ground.tc("modify_hk_interval", sid=a, interval_ms=a_ms)
+    tms = ground.advance(0)
+    assert ground.failure(rid, tms) is None, (
+        f"SWR-HK-004: TC[3,31] of disabled structure {a} refused: {ground.show(tms)}"
+    )
+    tms = ground.advance(3.5 * a_ms / 1000)
+    assert not ground.hk(a, tms), (
+        f"SWR-HK-004: disabled structure {a} reported after TC[3,31] to {a_ms} ms (only TC[3,5] enables it): "
+        f"{ground.show(ground.hk(a, tms))}"
+    )
+    ground.tc("enable_hk_periodic", sids=[a])
+    ground.advance(0)
+    t2 = ground.now
+    tms = ground.advance(5.5 * a_ms / 1000)
+    _series(
+        ground,
+        sw,
+        a,
+        t2,
+        a_ms / 1000,
+        tms,
+        "SWR-HK-004",
+        f"structure {a} modified to {a_ms} ms while disabled, then enabled",
+    )
 
 
 @pytest.mark.requirement("SWR-HK-005")
@@ -299,6 +357,26 @@ def test_rejected_requests_change_no_structure(ground: Any, sw: Any, rng: np.ran
     )
     rid = ground.tc("one_shot_hk", sids=[extra])
     ground.expect_rejection(rid, "unknown_sid", ground.advance(0), "SWR-HK-005", "structure refused for capacity")
+
+
+@pytest.mark.requirement("SWR-HK-006")
+def test_disabled_health_structure_stays_disabled(ground: Any, sw: Any, rng: np.random.Generator) -> None:
+    """Structure 1 disabled by TC[3,6]: no periodic report of it after a reset of any kind (its
+    enabled status survives resets); TC[3,5] enables it again."""
+    ground.tc("disable_hk_periodic", sids=[1])
+    ground.advance(0)
+    for kind in ("watchdog", "latchup", "power"):
+        ground.advance(float(rng.uniform(0.05, 0.5)))
+        ground.reset(kind)
+        tms = ground.advance(2.5 * sw.hk_period_s)
+        assert not ground.hk(1, tms), (
+            f"SWR-HK-006: structure 1, disabled by TC[3,6], reported after a {kind} reset: {ground.show(ground.hk(1, tms))}"
+        )
+    ground.tc("enable_hk_periodic", sids=[1])
+    ground.advance(0)
+    t0 = ground.now
+    tms = ground.advance(2.5 * sw.hk_period_s)
+    _series(ground, sw, 1, t0, sw.hk_period_s, tms, "SWR-HK-006", "structure 1 enabled again after resets")
 
 
 @pytest.mark.requirement("SWR-HK-006")

@@ -97,7 +97,8 @@ def test_invalid_submissions_create_no_job(ground: Any, sw: Any, wire: Any, rng:
         ("job id 0", "parameter", {"job_id": 0}),
         ("unknown digest", "unknown_workload", {"digest": bytes(rng.integers(0, 256, 32, dtype=np.uint8))}),
         ("matmul input not 8 n^2", "parameter", {"workload": "matmul-u32", "size": 8 * n * n + 8}),
-        ("input above max_input_octets", "parameter", {"size": sw.max_input + int(rng.integers(1, 1000))}),
+        ("input of max_input_octets + 1", "parameter", {"size": sw.max_input + 1}),
+        ("input above max_input_octets", "parameter", {"size": sw.max_input + int(rng.integers(2, 1000))}),
         ("existing job id", "job_exists", {"job_id": existing.job_id}),
     ]
     for workload, modes in sorted(sw.workload_protection.items()):
@@ -117,9 +118,19 @@ def test_invalid_submissions_create_no_job(ground: Any, sw: Any, wire: Any, rng:
                 f"SWR-JOB-001: a rejected submission ({label}) created job {job.job_id}"
             )
     ground.set_power(0.0)
-    for _ in range(sw.job_capacity - 1):
-        ground.submit("sha256", 10, ack=0)
+    # churn: jobs submitted, cancelled and deleted free their slots (no reset in between)
+    churn = [ground.submit("sha256", 10, ack=0) for _ in range(int(rng.integers(8, 13)))]
+    for job in churn:
+        ground.tc("cancel_job", ack=0, job_id=job.job_id)
+        ground.tc("delete_job", ack=0, job_id=job.job_id)
     ground.advance(0)
+    fill = [ground.submit("sha256", 10, ack=0) for _ in range(sw.job_capacity - 1)]
+    ground.advance(0)
+    tracked = len(ground.list_jobs("SWR-JOB-001"))
+    assert tracked == sw.job_capacity, (
+        f"SWR-JOB-001: after {len(churn)} jobs submitted, cancelled and deleted and {len(fill) + 1} submitted, "
+        f"{tracked} jobs tracked, expected job_capacity {sw.job_capacity}: deleted jobs' slots not reclaimed"
+    )
     extra = ground.submit("sha256", 10)
     ground.expect_rejection(
         extra.rid, "capacity", ground.advance(0), "SWR-JOB-001", f"submission {sw.job_capacity + 1}"
@@ -127,6 +138,16 @@ def test_invalid_submissions_create_no_job(ground: Any, sw: Any, wire: Any, rng:
     assert ground.query_job(extra.job_id, "SWR-JOB-001") is None, (
         "SWR-JOB-001: a submission over capacity created a job"
     )
+    for job in fill[:2]:
+        ground.tc("cancel_job", ack=0, job_id=job.job_id)
+        ground.tc("delete_job", ack=0, job_id=job.job_id)
+    ground.advance(0)
+    for k in range(2):
+        again = ground.submit("sha256", 10)
+        tms = ground.advance(0)
+        assert ground.accepted(again.rid, tms) and ground.failure(again.rid, tms) is None, (
+            f"SWR-JOB-001: with job_capacity jobs tracked, 2 deleted, submission {k + 1} refused: {ground.show(tms)}"
+        )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -271,12 +292,112 @@ def test_status_and_list(ground: Any, sw: Any, rng: np.random.Generator) -> None
     )
 
 
+@pytest.mark.requirement("SWR-JOB-003")
+def test_replicated_job_progress_and_energy(ground: Any, sw: Any, rng: np.random.Generator) -> None:
+    """A job with the most replicas the ICS allows (tmr or dmr), alone, queried through its run:
+    progress never decreases from one replica to the next (it counts the job's total running work,
+    parameter checkpointing: replicas run one after the other), and energy used is job_power_w times
+    the job's running time (tm_layouts TM[128,4]), not per replica; 1000 and job_power_w x the
+    running time when completed."""
+    modes = [m for m in ("tmr", "dmr") if m in sw.protection_modes]
+    if not modes:
+        inconclusive("the ICS declares neither tmr nor dmr")
+    mode = modes[0]
+    size = min(int(rng.integers(300_000, 500_000)), sw.max_input)
+    nominal = sw.nominal_s(size, mode)
+    rep = ground.submit("sha256", size, protection=mode)
+    ground.advance(0)
+    t0 = _event_time(ground, rep.job_id, "job_running")
+    assert t0 is not None, f"SWR-JOB-003: a lone {mode} job did not start: {ground.show(ground.job_events(rep.job_id))}"
+    n = 4 * sw.replicas[mode]
+    progress: list[int] = []
+    for _ in range(n):
+        ground.advance(nominal / (n + 2))
+        st = ground.query_job(rep.job_id)
+        assert st is not None, f"SWR-JOB-003: job {rep.job_id} unknown"
+        if st["state"] != sw.states["running"]:
+            break
+        progress.append(st["progress_permille"])
+        ran = ground.now - t0
+        energy = sw.job_w * ran * 1000.0
+        tol = sw.power_tolerance(energy) + sw.job_w * 1000.0 * sw.tolerance(ran)
+        assert abs(st["energy_used_mj"] - energy) <= tol, (
+            f"SWR-JOB-003: {mode} job running for {ran:.4f} s at {sw.job_w} W: energy used {st['energy_used_mj']} mJ, "
+            f"expected {energy:.0f} mJ (job_power_w times the running time)"
+        )
+    assert progress == sorted(progress) and progress and progress[-1] > 0, (
+        f"SWR-JOB-003: progress of a running {mode} job {progress} decreases or stays 0 (it counts the job's total "
+        f"work, over all {sw.replicas[mode]} replicas)"
+    )
+    _wait(ground, [rep], nominal + 2.0, 0.5)
+    st = ground.query_job(rep.job_id)
+    t1 = _event_time(ground, rep.job_id, "job_completed")
+    assert st is not None and st["state"] == sw.states["completed"] and t1 is not None, f"SWR-JOB-003: {mode} job {st}"
+    energy = sw.job_w * (t1 - t0) * 1000.0
+    tol = sw.power_tolerance(energy) + sw.job_w * 1000.0 * sw.tolerance(t1 - t0)
+    assert abs(st["energy_used_mj"] - energy) <= tol and st["progress_permille"] == 1000, (
+        f"SWR-JOB-003: completed {mode} job ran {t1 - t0:.4f} s at {sw.job_w} W: energy used {st['energy_used_mj']} "
+        f"mJ, expected {energy:.0f}; progress {st['progress_permille']}"
+    )
+
+
+@pytest.mark.requirement("SWR-JOB-003")
+def test_restarts_count_resets(ground: Any, sw: Any, rng: np.random.Generator) -> None:
+    """restarts (tm_layouts TM[128,4]: the resets that re-queued the job) is 0 for a job never
+    re-queued and grows by one at each reset of a job running or suspended at it (random kinds)."""
+    a = ground.submit("sha256", 1_000_000, priority=100)
+    b = ground.submit("sha256", 1_000_000, priority=10)
+    ground.advance(0.05)
+    ground.set_power(sw.idle_w + 1.5 * sw.job_w)  # one slot: the lower-priority job suspended
+    ground.advance(0.05)
+    for k in range(2):
+        before = {j.job_id: ground.query_job(j.job_id) for j in (a, b)}
+        if k == 0:
+            assert all(st is not None and st["restarts"] == 0 for st in before.values()), (
+                f"SWR-JOB-003: jobs never re-queued report restarts: {before}"
+            )
+        kind = str(rng.choice(["watchdog", "latchup", "power"]))
+        ground.reset(kind)
+        ground.advance(0.05)
+        for j in (a, b):
+            st, was = ground.query_job(j.job_id), before[j.job_id]
+            if st is None or was is None or was["state"] not in (sw.states["running"], sw.states["suspended"]):
+                continue  # lost (judged by SWR-RES-001) or never ran (concurrency 1): no re-queue to count
+            if st["state"] == sw.states["failed"] and not sw.checkpointing:
+                continue  # failed with reason reset (SWR-RES-001): not re-queued
+            assert st["restarts"] == was["restarts"] + 1, (
+                f"SWR-JOB-003: job {j.job_id}, {sw.state_name(was['state'])} with restarts {was['restarts']} at a {kind} "
+                f"reset that re-queued it: restarts {st['restarts']} after it"
+            )
+
+
 # --------------------------------------------------------------------------------------------------
 # SWR-JOB-004
 
 
-def _check_transitions(ground: Any, sw: Any, job_ids: list[int]) -> None:
-    reason_of_state = {"cancelled": "cancelled", "expired": "deadline"}
+def _check_transitions(ground: Any, sw: Any, job_ids: list[int], lost_ok: frozenset[int] = frozenset()) -> None:
+    """Each job's events chain by job_states with their reasons (parameter job_states: running ->
+    queued and suspended -> queued only at a reset, reason reset; SWR-RES-003: suspension by the
+    budget, reason power), the last one its queried state; and the events in log (sequence count)
+    order never have more than concurrency jobs running at once: a job dispatched because another
+    left running is reported after that one's event (SWR-JOB-004)."""
+    reason_of_state = {"cancelled": "cancelled", "expired": "deadline", "suspended": "power"}
+    running: set[int] = set()
+    for tm in ground.log:
+        if tm.service == 5 and tm.f.get("event") in ("power_on", "watchdog_reset", "latchup_reset"):
+            running.clear()  # nothing runs after a reset until dispatched again
+            continue
+        if tm.service != 5 or not str(tm.f.get("event", "")).startswith("job_"):
+            continue
+        if tm.f["to_state"] == sw.states["running"]:
+            running.add(tm.f["job_id"])
+        else:
+            running.discard(tm.f["job_id"])
+        assert len(running) <= sw.concurrency, (
+            f"SWR-JOB-004: after {tm} the events report {len(running)} jobs running at once (concurrency "
+            f"{sw.concurrency}): a job dispatched because another left running must be reported after that "
+            f"one's event: {ground.show([t for t in ground.log if t.t == tm.t and t.service == 5])}"
+        )
     for j in job_ids:
         ev = ground.job_events(j)
         assert ev, f"SWR-JOB-004: job {j} has no event"
@@ -294,9 +415,18 @@ def _check_transitions(ground: Any, sw: Any, job_ids: list[int]) -> None:
                     f"SWR-JOB-004: {tm}: {sw.state_name(prev)} -> {name} not allowed"
                 )
             if name in reason_of_state:
-                assert tm.f["reason"] == sw.reasons[reason_of_state[name]], f"SWR-JOB-004: {tm}: reason"
+                assert tm.f["reason"] == sw.reasons[reason_of_state[name]], (
+                    f"SWR-JOB-004: {tm}: reason {tm.f['reason']}, expected {reason_of_state[name]}"
+                )
+            if name == "queued" and prev in (sw.states["running"], sw.states["suspended"]):
+                assert tm.f["reason"] == sw.reasons["reset"], (
+                    f"SWR-JOB-004: {tm}: {sw.state_name(prev)} -> queued (a reset) with reason {tm.f['reason']}, "
+                    f"expected reset ({sw.reasons['reset']})"
+                )
             prev = to
         st = ground.query_job(j, "SWR-JOB-004")
+        if st is None and j in lost_ok:
+            continue  # lost at a reset: judged by SWR-RES-001
         assert st is not None and st["state"] == prev, (
             f"SWR-JOB-004: job {j} last event says {sw.state_name(prev)}, query {st}"
         )
@@ -307,7 +437,9 @@ def test_transitions_are_reported(ground: Any, sw: Any, rng: np.random.Generator
     """Jobs through every kind of transition (queued, running, suspended by power, resumed,
     completed, cancelled from each state, expired, failed on energy): every change one event with
     the previous and new state, allowed by job_states, in order; terminal states never left (TCs
-    on terminal jobs, further time and a reset change nothing)."""
+    on terminal jobs, further time and a reset change nothing); a running and a suspended job kept
+    across a watchdog reset re-queued with reason reset; with the slots full and jobs waiting, the
+    event of a job leaving running comes before that of the job dispatched in its place."""
     a = ground.submit("sha256", 600_000, priority=10)
     b = ground.submit("sha256", 600_000, priority=20)
     ground.advance(0.1)
@@ -326,9 +458,38 @@ def test_transitions_are_reported(ground: Any, sw: Any, rng: np.random.Generator
         ground.tc("cancel_job", ack=0, job_id=j)
         ground.tc("arm_fault", ack=0, job_id=j, replica=0, offset=0, mask=1)
     ground.advance(2.0)
+    # a running, a suspended and a queued job kept across the reset (re-queued with reason reset)
+    f = ground.submit("sha256", 1_000_000, priority=200)
+    g = ground.submit("sha256", 1_000_000, priority=100)
+    ground.advance(0.1)
+    ground.set_power(sw.idle_w + 1.5 * sw.job_w)  # one slot: g suspended (or still queued, concurrency 1)
+    h = ground.submit("sha256", 1000, priority=1)
+    ground.advance(0.1)
+    before = dict(ground.list_jobs("SWR-JOB-004"))
     ground.reset("watchdog")
     ground.advance(1.0)
-    _check_transitions(ground, sw, ids)
+    ids += [f.job_id, g.job_id, h.job_id]
+    # unlimited budget, slots full and jobs waiting: each completion dispatches a waiting job
+    ground.set_power(1e5)
+    more = [ground.submit("sha256", int(rng.integers(50_000, 150_000)), priority=1) for _ in range(sw.concurrency + 1)]
+    ground.run_until(_ended(ground, [f, g, h, *more]), 6.0, 1.0)
+    ids += [j.job_id for j in more]
+    kept = frozenset({f.job_id, g.job_id, h.job_id})
+    _check_transitions(ground, sw, ids, kept)
+    listed = dict(ground.list_jobs("SWR-JOB-004"))
+    for job in (f, g):
+        if before.get(job.job_id) not in (sw.states["running"], sw.states["suspended"]) or job.job_id not in listed:
+            continue  # never ran (concurrency 1), or lost at the reset (SWR-RES-001)
+        requeue = [
+            tm
+            for tm in ground.job_events(job.job_id)
+            if tm.f["from_state"] == before[job.job_id] and tm.f["to_state"] == sw.states["queued"]
+        ]
+        failed = [tm for tm in ground.job_events(job.job_id) if tm.f["event"] == "job_failed"]
+        assert requeue or (failed and not sw.checkpointing), (
+            f"SWR-JOB-004: job {job.job_id}, {sw.state_name(before[job.job_id])} at a watchdog reset: no "
+            f"{sw.state_name(before[job.job_id])} -> queued event: {ground.show(ground.job_events(job.job_id))}"
+        )
     # (which terminal state each job reaches is judged by SWR-JOB-006/007/008 and SWR-RES-003)
 
 
@@ -401,6 +562,26 @@ def test_dispatch_by_priority_then_acceptance(ground: Any, sw: Any, rng: np.rand
 
 
 @pytest.mark.requirement("SWR-JOB-005")
+def test_budget_of_exactly_k_slots(ground: Any, sw: Any) -> None:
+    """A budget of exactly idle_power_w + k x job_power_w runs k jobs (parameter scheduling:
+    floor((budget - idle_power_w) / job_power_w), the draw may equal the budget), k = 0 ..
+    concurrency, with concurrency + 1 jobs waiting."""
+    ground.set_power(0.0)
+    jobs = [ground.submit("sha256", 1_000_000, priority=50, ack=0) for _ in range(sw.concurrency + 1)]
+    ground.advance(0)
+    ids = {j.job_id for j in jobs}
+    for k in range(sw.concurrency + 1):
+        budget = sw.idle_w + k * sw.job_w
+        ground.set_power(budget)
+        ground.advance(0.02)
+        running = [j for j, state in ground.list_jobs("SWR-JOB-005") if j in ids and state == sw.states["running"]]
+        assert len(running) == k, (
+            f"SWR-JOB-005: budget {budget} W = idle_power_w {sw.idle_w} + {k} x job_power_w {sw.job_w}: "
+            f"{len(running)} jobs running, expected {k} (jobs waiting: {len(jobs) - len(running)})"
+        )
+
+
+@pytest.mark.requirement("SWR-JOB-005")
 def test_suspended_before_queued(ground: Any, sw: Any, rng: np.random.Generator) -> None:
     """Two running jobs, the budget lowered to one slot (the later one suspended), a job of the
     same priority queued, the budget raised for two: the suspended job runs before the queued one,
@@ -439,37 +620,71 @@ def test_suspended_before_queued(ground: Any, sw: Any, rng: np.random.Generator)
 # SWR-JOB-006
 
 
+def _expiry(ground: Any, sw: Any, job: Any, d_ms: int, state: str, case: str) -> None:
+    """``job`` (deadline ``d_ms``) expired at acceptance + deadline, from ``state``, reason deadline."""
+    ev = [tm for tm in ground.job_events(job.job_id) if tm.f["event"] == "job_expired"]
+    assert ev, (
+        f"SWR-JOB-006: {case}: job {job.job_id} with deadline {d_ms} ms did not expire: "
+        f"{ground.show(ground.job_events(job.job_id))}"
+    )
+    want = job.t + d_ms / 1000.0
+    assert abs(ev[0].t - want) <= sw.tolerance(d_ms / 1000.0), (
+        f"SWR-JOB-006: {case}: job {job.job_id} accepted at {job.t:.4f} with deadline {d_ms} ms expired at "
+        f"{ev[0].t:.4f}, expected {want:.4f} (deadline counted from acceptance)"
+    )
+    assert ev[0].f["reason"] == sw.reasons["deadline"], f"SWR-JOB-006: {case}: {ev[0]} reason"
+    assert ev[0].f["from_state"] == sw.states[state], (
+        f"SWR-JOB-006: {case}: job {job.job_id} expired from {sw.state_name(ev[0].f['from_state'])}, expected from "
+        f"{state}: {ground.show(ground.job_events(job.job_id))}"
+    )
+
+
 @pytest.mark.requirement("SWR-JOB-006")
 def test_deadlines(ground: Any, sw: Any, rng: np.random.Generator) -> None:
-    """Jobs with deadlines shorter than their running time expire at acceptance + deadline_ms with
-    reason deadline, from running, queued and suspended; a generous deadline does not expire."""
-    d_run = int(rng.integers(100, 700))
-    running = ground.submit("sha256", 1_000_000, deadline_ms=d_run, priority=100)
+    """Deadlines shorter than the running time, one clean case at a time: a lone job running from
+    its acceptance expires from running; a job held queued by budget 0 for about half its deadline,
+    then released, expires from running at acceptance + deadline (not dispatch + deadline); a job
+    held queued throughout expires from queued; a job suspended before its deadline expires from
+    suspended; each at acceptance + deadline_ms with reason deadline. A generous deadline does not
+    expire."""
+    size = 1_000_000
+    nominal = sw.nominal_s(size)
+    d = int(rng.integers(100, int(min(700, 600 * nominal)) + 1))
+    job = ground.submit("sha256", size, deadline_ms=d, priority=100)
+    _wait(ground, [job], d / 1000.0 + 1.0, 0.25)
+    _expiry(ground, sw, job, d, "running", "a lone running job")
+
+    d = int(rng.integers(200, int(min(700, 600 * nominal)) + 1))
+    ground.set_power(0.0)
+    job = ground.submit("sha256", size, deadline_ms=d, priority=100)
+    ground.advance(d / 2000.0)
+    ground.set_power(1e5)
+    _wait(ground, [job], d / 1000.0 + 1.0, 0.25)
+    started = _event_time(ground, job.job_id, "job_running")
+    assert started is not None, (
+        f"SWR-JOB-006: a job released by the budget did not run: {ground.show(ground.job_events(job.job_id))}"
+    )
+    _expiry(ground, sw, job, d, "running", f"a job held queued {d / 2:.0f} ms, then running")
+
+    d = int(rng.integers(100, 700))
+    ground.set_power(0.0)
+    job = ground.submit("sha256", size, deadline_ms=d, priority=100)
+    _wait(ground, [job], d / 1000.0 + 1.0, 0.25)
+    _expiry(ground, sw, job, d, "queued", "a job held queued")
+
+    d = int(rng.integers(300, int(min(900, 900 * nominal)) + 1))
+    ground.set_power(1e5)
+    job = ground.submit("sha256", size, deadline_ms=d, priority=100)
+    ground.advance(float(rng.uniform(0.2, 0.5)) * d / 1000.0)
+    ground.set_power(0.0)
+    _wait(ground, [job], d / 1000.0 + 1.0, 0.25)
+    _expiry(ground, sw, job, d, "suspended", "a job suspended by the budget")
+
+    ground.set_power(1e5)
     ok = ground.submit("sha256", 100_000, deadline_ms=20_000, priority=100)
-    ground.advance(0.05)
-    ground.set_power(sw.idle_w + 0.5 * sw.job_w)  # running jobs suspended
-    d_q = int(rng.integers(100, 700))
-    queued = ground.submit("sha256", 100_000, deadline_ms=d_q)
-    d_s = int(rng.integers(300, 900))
-    ground.set_power(1e5)
-    susp = ground.submit("sha256", 1_000_000, deadline_ms=d_s, priority=250)
-    ground.advance(0.05)
-    ground.set_power(sw.idle_w + 0.5 * sw.job_w)
-    tms = ground.advance(2.0)
-    ground.set_power(1e5)
-    tms += _wait(ground, [running, ok, queued, susp], 4.0, 1.0)
-    for job, d in [(running, d_run), (queued, d_q), (susp, d_s)]:
-        ev = [tm for tm in ground.job_events(job.job_id) if tm.f["event"] == "job_expired"]
-        assert ev, (
-            f"SWR-JOB-006: job {job.job_id} with deadline {d} ms did not expire: {ground.show(ground.job_events(job.job_id))}"
-        )
-        want = job.t + d / 1000.0
-        assert abs(ev[0].t - want) <= sw.tolerance(d / 1000.0), (
-            f"SWR-JOB-006: job {job.job_id} accepted at {job.t:.4f} with deadline {d} ms expired at {ev[0].t:.4f}, expected {want:.4f}"
-        )
-        assert ev[0].f["reason"] == sw.reasons["deadline"], f"SWR-JOB-006: {ev[0]} reason"
+    _wait(ground, [ok], 4.0, 1.0)
     assert _event_time(ground, ok.job_id, "job_completed") is not None, (
-        f"SWR-JOB-006: job {ok.job_id} did not complete before its deadline"
+        f"SWR-JOB-006: job {ok.job_id} did not complete before its deadline: {ground.show(ground.job_events(ok.job_id))}"
     )
 
 
@@ -521,17 +736,26 @@ def test_energy_budget(ground: Any, sw: Any, rng: np.random.Generator) -> None:
     assert start is not None
     ran = ev[-1].t - start
     want = budget / (sw.job_w * 1000.0)
-    assert ran <= want + sw.tolerance(want) + sw.power_tolerance(budget) / (sw.job_w * 1000.0), (
-        f"SWR-JOB-007: job with {budget} mJ at {sw.job_w} W ran {ran:.4f} s, the budget lasts {want:.4f} s"
+    slack = sw.tolerance(want) + sw.power_tolerance(budget) / (sw.job_w * 1000.0)
+    assert want - slack <= ran <= want + slack, (
+        f"SWR-JOB-007: job with {budget} mJ at {sw.job_w} W ran {ran:.4f} s, the budget lasts {want:.4f} s: it must "
+        f"fail when (not before) its energy used would exceed the budget"
     )
     st = ground.query_job(short.job_id, "SWR-JOB-007")
     assert st is not None and st["energy_used_mj"] <= budget + sw.power_tolerance(budget), (
         f"SWR-JOB-007: energy used {st and st['energy_used_mj']} mJ above the budget {budget} mJ"
     )
-    enough = ground.submit("sha256", size // 4, energy_mj=int(full_mj / 4 * 1.5) + 100)
+    assert st["energy_used_mj"] >= budget - sw.power_tolerance(budget), (
+        f"SWR-JOB-007: job failed for energy having used {st['energy_used_mj']} mJ of its {budget} mJ budget"
+    )
+    small = size // 4
+    # Running time may exceed the nominal one by job_latency_s (SWR-JOB-006): budget that too.
+    need = sw.job_w * (sw.nominal_s(small) + sw.job_latency_s) * 1000.0
+    enough = ground.submit("sha256", small, energy_mj=int(1.02 * need + sw.power_tolerance(need)) + 1)
     _wait(ground, [enough], nominal + 2.0, 0.5)
     assert ground.job_events(enough.job_id)[-1].f["event"] == "job_completed", (
-        f"SWR-JOB-007: a job within its energy budget did not complete: {ground.show(ground.job_events(enough.job_id))}"
+        f"SWR-JOB-007: a job with an energy budget 2 % above job_power_w x (its nominal running time + "
+        f"job_latency_s) did not complete: {ground.show(ground.job_events(enough.job_id))}"
     )
 
 
@@ -589,6 +813,17 @@ def test_cancel_delete_and_retrieval_rules(ground: Any, sw: Any, rng: np.random.
     listed = {j for j, _ in ground.list_jobs("SWR-JOB-008")}
     assert not listed & {run.job_id, sus.job_id, que.job_id}, f"SWR-JOB-008: deleted jobs still listed: {listed}"
     assert ground.query_job(run.job_id, "SWR-JOB-008") is None, "SWR-JOB-008: a deleted job still answers TC[128,3]"
+    for kind in [str(k) for k in rng.permutation(["watchdog", "latchup", "power"])]:
+        ground.reset(kind)
+        ground.advance(0.05)
+        listed = {j for j, _ in ground.list_jobs("SWR-JOB-008")}
+        assert not listed & {run.job_id, sus.job_id, que.job_id}, (
+            f"SWR-JOB-008: deleted jobs listed again after a {kind} reset: {sorted(listed)}"
+        )
+        for job in (run, sus, que):
+            assert ground.query_job(job.job_id, "SWR-JOB-008") is None, (
+                f"SWR-JOB-008: deleted job {job.job_id} answers TC[128,3] again after a {kind} reset"
+            )
     again = ground.submit("sha256", 64, job_id=run.job_id)
     _wait(ground, [again], 2.0, 0.5)
     assert ground.accepted(again.rid), (

@@ -277,56 +277,86 @@ def test_fault_corrupts_an_unprotected_result(ground: Any, sw: Any, rng: np.rand
         )
 
 
+def _mismatch_events(ground: Any, job_id: int) -> list[Any]:
+    return [
+        tm
+        for tm in ground.events()
+        if tm.f["event"] in ("protection_mismatch_detected", "protection_mismatch_corrected")
+        and tm.f["job_id"] == job_id
+    ]
+
+
+def _clean(ground: Any, sw: Any, job: Any, mode: str, requirement: str) -> None:
+    """A protected job without an armed fault: completed with the right result and no mismatch event
+    (parameter fault_injection: reported only when the replicas or checksums disagree)."""
+    st = ground.query_job(job.job_id, requirement)
+    assert st is not None and st["state"] == sw.states["completed"], (
+        f"{requirement}: {mode} {job.workload} job without a fault: {st}"
+    )
+    assert ground.retrieve(job.job_id, len(job.expected), requirement=requirement) == job.expected, (
+        f"{requirement}: {mode} {job.workload} job without a fault: wrong result"
+    )
+    ev = _mismatch_events(ground, job.job_id)
+    assert not ev, f"{requirement}: {mode} {job.workload} job without a fault reported {ground.show(ev)}"
+
+
+def _failed_on_mismatch(ground: Any, sw: Any, job: Any, mode: str, what: str, requirement: str) -> None:
+    """Failed with reason mismatch, one protection_mismatch_detected event, no result retrievable
+    (SWR-RES-005, SWR-RES-006; its TM[1,8] 256 + mismatch is SWR-VER-008's, judged there)."""
+    st = ground.query_job(job.job_id, requirement)
+    assert st is not None and (st["state"], st["reason"]) == (sw.states["failed"], sw.reasons["mismatch"]), (
+        f"{requirement}: {mode} {job.workload} job {what}: {st}, expected failed with reason mismatch"
+    )
+    ev = _mismatch_events(ground, job.job_id)
+    assert [(tm.f["event"], tm.f["protection"]) for tm in ev] == [
+        ("protection_mismatch_detected", sw.protection_codes[mode])
+    ], f"{requirement}: {mode} job {what}: mismatch events {ground.show(ev)}"
+    rid = ground.tc("retrieve_result", job_id=job.job_id, offset=0, length=16)
+    ground.expect_rejection(
+        rid, "job_state", ground.advance(0), requirement, f"retrieval from a {mode} job that failed"
+    )
+
+
 @pytest.mark.requirement("SWR-RES-005")
 @pytest.mark.applies_if("'dmr' in protection_modes")
 def test_dmr_detects_a_mismatch(ground: Any, sw: Any, rng: np.random.Generator) -> None:
-    """dmr with a fault in either replica: failed with reason mismatch, TM[1,8] 256+mismatch, the
-    event protection_mismatch_detected, no result retrievable; without a fault: the right result."""
-    for workload, size in (
-        ("sha256", int(rng.integers(10, 5000))),
-        ("matmul-u32", 8 * 6 * 6),
-        ("shake256-expand", 300),
+    """dmr with a fault in either replica (for a result of several chunks, in its last max_chunk
+    octets: the whole result is compared): failed with reason mismatch, the event
+    protection_mismatch_detected, no result retrievable; without a fault: the right result
+    and no mismatch event. (The TM[1,8] 256+mismatch of a failed job is judged by SWR-VER-008.)"""
+    big = min(3 * sw.max_chunk, sw.max_input)
+    for workload, size, lo in (
+        ("sha256", int(rng.integers(10, 5000)), 0),
+        ("matmul-u32", 8 * 6 * 6, 0),
+        ("shake256-expand", big, max(0, big - sw.max_chunk)),
     ):
         job = _held(ground, workload, size, "dmr")
         clean = ground.submit(workload, size, protection="dmr")
         r = int(rng.integers(0, 2))
-        _arm(ground, job, r, int(rng.integers(0, len(job.expected))), int(rng.integers(1, 256)), "SWR-RES-005")
+        off = int(rng.integers(lo, len(job.expected)))
+        _arm(ground, job, r, off, int(rng.integers(1, 256)), "SWR-RES-005")
         ground.set_power(1e5)
         _wait(ground, [job, clean], 2.0, 0.5)
-        st = ground.query_job(job.job_id, "SWR-RES-005")
-        assert st is not None and (st["state"], st["reason"]) == (sw.states["failed"], sw.reasons["mismatch"]), (
-            f"SWR-RES-005: dmr {workload} job with a fault in replica {r}: {st}, expected failed with reason mismatch"
-        )
-        ev = [tm for tm in ground.events("protection_mismatch_detected") if tm.f["job_id"] == job.job_id]
-        assert len(ev) == 1 and ev[0].f["protection"] == sw.protection_codes["dmr"], (
-            f"SWR-RES-005: mismatch events {ground.show(ev)}"
-        )
-        f8 = [tm for tm in ground.verification(job.rid) if tm.key == (1, 8)]
-        assert f8 and f8[0].f["code"] == 256 + sw.reasons["mismatch"], f"SWR-RES-005: TM[1,8] {ground.show(f8)}"
-        rid = ground.tc("retrieve_result", job_id=job.job_id, offset=0, length=16)
-        ground.expect_rejection(
-            rid, "job_state", ground.advance(0), "SWR-RES-005", "retrieval from a dmr job that failed"
-        )
-        assert ground.retrieve(clean.job_id, len(clean.expected), requirement="SWR-RES-005") == clean.expected, (
-            f"SWR-RES-005: dmr {workload} job without a fault: wrong result"
-        )
+        _failed_on_mismatch(ground, sw, job, "dmr", f"with a fault in replica {r} at octet {off}", "SWR-RES-005")
+        _clean(ground, sw, clean, "dmr", "SWR-RES-005")
 
 
 @pytest.mark.requirement("SWR-RES-006")
 @pytest.mark.applies_if("'tmr' in protection_modes")
 def test_tmr_outvotes_a_fault(ground: Any, sw: Any, rng: np.random.Generator) -> None:
     """tmr with a fault in one random replica: completed, the right result, one
-    protection_mismatch_corrected event."""
+    protection_mismatch_corrected event; without a fault: the right result and no mismatch event."""
     for workload, size in (
         ("sha256", int(rng.integers(10, 5000))),
         ("matmul-u32", 8 * 7 * 7),
         ("shake256-expand", 700),
     ):
         job = _held(ground, workload, size, "tmr")
+        clean = ground.submit(workload, size, protection="tmr")
         r = int(rng.integers(0, 3))
         _arm(ground, job, r, int(rng.integers(0, len(job.expected))), int(rng.integers(1, 256)), "SWR-RES-006")
         ground.set_power(1e5)
-        _wait(ground, [job], 2.0, 0.5)
+        _wait(ground, [job, clean], 2.0, 0.5)
         st = ground.query_job(job.job_id, "SWR-RES-006")
         assert st is not None and st["state"] == sw.states["completed"], (
             f"SWR-RES-006: tmr job with a fault in replica {r}: {st}"
@@ -334,9 +364,37 @@ def test_tmr_outvotes_a_fault(ground: Any, sw: Any, rng: np.random.Generator) ->
         assert ground.retrieve(job.job_id, len(job.expected), requirement="SWR-RES-006") == job.expected, (
             f"SWR-RES-006: tmr {workload} job with a fault in replica {r}: wrong result"
         )
-        ev = [tm for tm in ground.events("protection_mismatch_corrected") if tm.f["job_id"] == job.job_id]
-        assert len(ev) == 1 and ev[0].f["protection"] == sw.protection_codes["tmr"], (
-            f"SWR-RES-006: events {ground.show(ev)}"
+        ev = _mismatch_events(ground, job.job_id)
+        assert [(tm.f["event"], tm.f["protection"]) for tm in ev] == [
+            ("protection_mismatch_corrected", sw.protection_codes["tmr"])
+        ], f"SWR-RES-006: tmr job with a fault in replica {r}: events {ground.show(ev)}"
+        _clean(ground, sw, clean, "tmr", "SWR-RES-006")
+
+
+@pytest.mark.requirement("SWR-RES-006")
+@pytest.mark.applies_if("'tmr' in protection_modes")
+def test_tmr_without_majority_fails(ground: Any, sw: Any, rng: np.random.Generator) -> None:
+    """tmr with faults at the same octet of two replicas, different masks: the three replicas
+    disagree there (no majority), so the job fails with reason mismatch like a DMR mismatch
+    (protection_mismatch_detected, no result; its TM[1,8] is SWR-VER-008's)."""
+    for workload, size in (("sha256", int(rng.integers(10, 5000))), ("shake256-expand", int(rng.integers(100, 3000)))):
+        job = _held(ground, workload, size, "tmr")
+        reps = sorted(int(x) for x in rng.choice(3, 2, replace=False))
+        off = int(rng.integers(0, len(job.expected)))
+        m1 = int(rng.integers(1, 256))
+        m2 = int((m1 + rng.integers(1, 255)) % 256) or 1
+        m2 = m2 if m2 != m1 else (m1 % 255) + 1
+        _arm(ground, job, reps[0], off, m1, "SWR-RES-006")
+        _arm(ground, job, reps[1], off, m2, "SWR-RES-006")
+        ground.set_power(1e5)
+        _wait(ground, [job], 2.0, 0.5)
+        _failed_on_mismatch(
+            ground,
+            sw,
+            job,
+            "tmr",
+            f"with faults at octet {off} of replicas {reps} (masks {m1:#04x}, {m2:#04x}): no majority",
+            "SWR-RES-006",
         )
 
 
@@ -359,10 +417,14 @@ def test_abft_corrects_an_element(ground: Any, sw: Any, rng: np.random.Generator
         assert got == job.expected, (
             f"SWR-RES-007: abft n={n} with a fault at octet {off} (element {off // 4}): C not corrected"
         )
-        ev = [tm for tm in ground.events("protection_mismatch_corrected") if tm.f["job_id"] == job.job_id]
-        assert len(ev) == 1 and ev[0].f["protection"] == sw.protection_codes["abft"], (
-            f"SWR-RES-007: events {ground.show(ev)}"
-        )
+        ev = _mismatch_events(ground, job.job_id)
+        assert [(tm.f["event"], tm.f["protection"]) for tm in ev] == [
+            ("protection_mismatch_corrected", sw.protection_codes["abft"])
+        ], f"SWR-RES-007: abft n={n} with a fault at octet {off}: events {ground.show(ev)}"
+    n = int(rng.integers(2, 40))
+    clean = ground.submit("matmul-u32", 8 * n * n, protection="abft")
+    _wait(ground, [clean], 2.0, 0.5)
+    _clean(ground, sw, clean, "abft", "SWR-RES-007")
 
 
 # --------------------------------------------------------------------------------------------------

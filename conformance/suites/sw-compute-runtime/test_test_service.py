@@ -5,7 +5,8 @@ TC[17,1] is sent at random instants (between advances of random length, while pe
 housekeeping runs), with random source identifiers and acknowledgement flags, back to back, and
 right after each kind of reset; each must be answered by exactly one TM[17,2] with no source
 data (SWR-VER-001 checks the empty layout), destination the TC's source identifier and the time of
-receipt (the ground time of the send, within parameter timing_tolerance).
+receipt (the ground time of the send, within parameter timing_tolerance, read from the time field
+as it is: ``Tm.stamped``, not clamped into the advance).
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ def _check_alive(ground: Any, sw: Any, sources: list[int], t_sent: float, tms: l
         assert tm.raw and len(tm.f) == 0, f"SWR-TST-001: {what}: TM[17,2] with source data: {tm}"
         assert tm.dest == src, f"SWR-TST-001: {what}: {tm} has destination {tm.dest}, the TC's source id was {src}"
         tol = sw.tolerance(0.0)
-        assert abs(tm.t - t_sent) <= tol, (
-            f"SWR-TST-001: {what}: {tm} stamped {tm.t:.4f} s, the TC was received at {t_sent:.4f} s"
+        assert abs(tm.stamped - t_sent) <= tol, (
+            f"SWR-TST-001: {what}: {tm} stamped {tm.stamped:.4f} s (its time field), the TC was received at "
+            f"{t_sent:.4f} s"
         )
 
 

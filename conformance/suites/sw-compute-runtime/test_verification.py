@@ -55,9 +55,14 @@ def _state_changing(ground: Any, rng: np.random.Generator) -> tuple[int, int, by
 
 def _reject_each(ground: Any, cases: list[tuple[str, bytes | None, str, dict[str, Any]]], requirement: str) -> None:
     """Send each case (label, raw packet or None, expected code, else fields for ground.send) alone
-    and check its reply is exactly the TM[1,2] with that code; the visible state does not change."""
+    and check its reply is exactly the TM[1,2] with that code; the visible state does not change.
+    Cases without their own flags get acknowledgement flags 0000 (every third) or random ones: a
+    rejection is reported whatever the flags (SWR-VER-004..007)."""
     before = ground.snapshot(requirement)
-    for label, raw, code, kw in cases:
+    for i, (label, raw, code, kw) in enumerate(cases):
+        if raw is None and "ack" not in kw:
+            kw = {**kw, "ack": 0 if i % 3 == 0 else int(ground.rng.integers(0, 16))}
+            label = f"{label} (ack flags {kw['ack']:04b})"
         rid = ground.send(raw=raw) if raw is not None else ground.send(**kw)
         tms = ground.advance(0)
         ground.expect_rejection(rid, code, tms, requirement, label)
@@ -161,6 +166,67 @@ def test_replies_echo_the_source_id(ground: Any, rng: np.random.Generator) -> No
         )
 
 
+@pytest.mark.requirement("SWR-VER-002")
+def test_replies_to_unverified_tcs_go_to_destination_0(ground: Any, rng: np.random.Generator) -> None:
+    """A TC failing the length, checksum or header checks has no known source id: its TM[1,2]
+    goes to destination 0 whatever its source id field holds; a TC failing a later check (APID)
+    is answered to its source id."""
+    w = ground.wire
+    app = w.tc_app_data("disable_events", event_ids=[int(rng.choice(sorted(w.events)))])
+    for i in range(6):
+        src = int(rng.integers(1, 1 << 16))
+        kind = ("checksum", "length", "header")[i % 3]
+        if kind == "checksum":
+            pkt = bytearray(ground.packet(5, 6, app, source_id=src))
+            pkt[-1 - int(rng.integers(0, 2))] ^= 1 << int(rng.integers(0, 8))
+            raw = bytes(pkt)
+        elif kind == "length":
+            raw = ground.raw_packet(5, 6, app, source_id=src, length_delta=int(rng.choice([-1, 1])))
+        else:
+            raw = ground.raw_packet(5, 6, app, source_id=src, pus_version=1)
+        rid = ground.send(raw=raw)
+        # (a missing or wrong rejection is SWR-VER-004/005's matter: here only where the TM[1,2] goes)
+        for tm in ground.of(ground.verification(rid, ground.advance(0)), 1, 2):
+            assert tm.dest == 0, (
+                f"SWR-VER-002: {tm} answers a TC failing the {kind} check (its source id field {src} unverified): "
+                "expected destination 0"
+            )
+    src = int(rng.integers(1, 1 << 16))
+    rid = ground.send(raw=ground.raw_packet(5, 6, app, source_id=src, apid=(ground.sw.apid + 1) % 2047))
+    tms = ground.advance(0)
+    assert all(tm.dest == src for tm in ground.verification(rid, tms)), (
+        f"SWR-VER-002: TC to a wrong APID of source id {src}: expected its TM[1,2] to {src}, observed {ground.show(tms)}"
+    )
+
+
+@pytest.mark.requirement("SWR-VER-002")
+def test_time_fields_within_one_long_advance(ground: Any, sw: Any, rng: np.random.Generator) -> None:
+    """One advance of several housekeeping periods: each TM is stamped when it is emitted, not
+    when the advance returns (periodic report k at k periods after the reset, job events at
+    the job's nominal running time, within parameter timing_tolerance), from the time fields as
+    they are (unclamped)."""
+    t0 = ground.now
+    nominal = float(rng.uniform(0.3, 0.6)) * sw.hk_period_s
+    job = ground.submit("sha256", max(1, min(sw.max_input, int(nominal * sw.rate_bps))), ack=0)
+    nominal = sw.nominal_s(job.size)
+    tms = ground.advance(4.5 * sw.hk_period_s)
+    periodic = [tm for tm in ground.hk(1, tms)]
+    assert len(periodic) >= 3, f"SWR-VER-002: {len(periodic)} periodic reports in 4.5 periods: {ground.show(tms)}"
+    for k, tm in enumerate(periodic, start=1):
+        want = t0 + k * sw.hk_period_s
+        assert abs(tm.stamped - want) <= sw.tolerance(k * sw.hk_period_s), (
+            f"SWR-VER-002: periodic report {k} emitted {k} periods after the reset ({want:.4f} s) is stamped "
+            f"{tm.stamped:.4f} s: the time field does not follow the simulated time within one advance"
+        )
+    done = [tm for tm in ground.job_events(job.job_id, tms) if tm.f["event"] == "job_completed"]
+    if done:
+        slack = sw.tolerance(nominal) + sw.job_latency_s
+        assert done[0].stamped <= t0 + nominal + slack + 1e-9, (
+            f"SWR-VER-002: job of nominal running time {nominal:.3f} s submitted at {t0:.3f} s: job_completed stamped "
+            f"{done[0].stamped:.4f} s, after the {4.5 * sw.hk_period_s:.1f} s advance it completed in"
+        )
+
+
 # --------------------------------------------------------------------------------------------------
 # SWR-VER-003 / 008
 
@@ -205,6 +271,65 @@ def test_acknowledgement_flags_of_immediate_requests(ground: Any, rng: np.random
         name, fields = requests[int(rng.integers(0, len(requests)))]
         rid = ground.tc(name, ack=ack, **fields)
         _check_ack_order(ground, rid, ack, ground.advance(0), f"TC {name}")
+
+
+@pytest.mark.requirement("SWR-VER-003")
+def test_cancellation_is_accepted_before_its_effects(ground: Any, sw: Any, rng: np.random.Generator) -> None:
+    """TC[128,7] of a running and of a queued job: its TM[1,1] comes before the job_cancelled
+    event and the submission's TM[1,8] (the TMs it causes), nothing before it."""
+    for queued in (False, True):
+        if queued:
+            ground.set_power(0.0)
+        job = ground.submit("sha256", 800_000, ack=int(rng.integers(0, 16)))
+        ground.advance(0.05)
+        rid = ground.tc("cancel_job", ack=ACK_ALL if rng.integers(0, 2) else ACK_ACCEPTANCE, job_id=job.job_id)
+        tms = ground.advance(0)
+        assert tms and tms[0].key == (1, 1) and tms[0].rid == rid, (
+            f"SWR-VER-003: TC[128,7] of a {'queued' if queued else 'running'} job: the TM[1,1] must come before any "
+            f"other TM the cancellation causes, observed {ground.show(tms)}"
+        )
+        ground.set_power(1e5)
+        ground.advance(0)
+
+
+@pytest.mark.requirement("SWR-VER-008")
+def test_start_is_reported_once_when_the_job_first_runs(ground: Any, sw: Any, rng: np.random.Generator) -> None:
+    """A job held queued by a zero budget has no TM[1,3] until it runs, and none at all when it
+    is cancelled before running; a job suspended (budget) and resumed, and re-queued by a reset,
+    has exactly one TM[1,3], at its first job_running."""
+    ground.set_power(0.0)
+    never = ground.submit("sha256", 5000)
+    held = ground.submit("sha256", 400_000, seed=int(rng.integers(0, 1 << 62)))
+    tms = ground.advance(float(rng.uniform(0.2, 0.5)))
+    early = [tm for tm in ground.verification(never.rid, tms) + ground.verification(held.rid, tms) if tm.key == (1, 3)]
+    assert not early, (
+        f"SWR-VER-008: TM[1,3] of jobs that have not run (held queued by a zero budget): {ground.show(early)}"
+    )
+    ground.tc("cancel_job", ack=0, job_id=never.job_id)
+    ground.advance(0)
+    ground.set_power(1e5)
+    ground.advance(0.1)
+    ground.set_power(0.0)
+    ground.advance(0.2)
+    ground.set_power(1e5)
+    ground.advance(0.05)
+    ground.reset("watchdog")
+    ground.run_until(
+        lambda t: any(tm.f["event"] in ("job_completed", "job_failed") for tm in ground.job_events(held.job_id, t)),
+        5.0,
+        0.5,
+    )
+    starts = [tm for tm in ground.verification(never.rid) if tm.key == (1, 3)]
+    assert not starts, f"SWR-VER-008: TM[1,3] of a job cancelled before it ever ran: {ground.show(starts)}"
+    starts = [tm for tm in ground.verification(held.rid) if tm.key == (1, 3)]
+    running = [tm for tm in ground.job_events(held.job_id) if tm.f["event"] == "job_running"]
+    assert len(starts) == 1, (
+        f"SWR-VER-008: job run, suspended, resumed and re-queued by a reset ({len(running)} job_running events): expected "
+        f"one TM[1,3] (execution starts once), observed {ground.show(starts)}"
+    )
+    assert running and abs(starts[0].t - running[0].t) <= sw.tolerance(0), (
+        f"SWR-VER-008: {starts[0]} is not at the job's first job_running {running[0] if running else None}"
+    )
 
 
 @pytest.mark.requirement("SWR-VER-003")
@@ -264,8 +389,17 @@ def test_job_failure_is_reported_whatever_the_flags(ground: Any, sw: Any, rng: n
         ground.tc("cancel_job", ack=0, job_id=running.job_id)
         expired = ground.submit("sha256", 1_000_000, deadline_ms=int(rng.integers(100, 400)), ack=ack)
         energy = ground.submit("sha256", 1_000_000, energy_mj=int(rng.integers(1000, 5000)), ack=ack)
+        jobs = [cancel_q, running, expired, energy]
+        if "dmr" in sw.protection_modes:
+            # a fault armed in one replica of a job that has never run: failed, reason mismatch (SWR-RES-005)
+            ground.set_power(0.0)
+            mismatch = ground.submit("sha256", 1000, protection="dmr", ack=ack)
+            ground.tc("arm_fault", ack=0, job_id=mismatch.job_id, replica=1, offset=int(rng.integers(0, 32)), mask=0x10)
+            ground.advance(0)
+            ground.set_power(1e5)
+            jobs.append(mismatch)
         ground.advance(1.5)
-        for job in (cancel_q, running, expired, energy):
+        for job in jobs:
             st = ground.query_job(job.job_id, "SWR-VER-008")
             reports = ground.verification(job.rid)
             if st is None or st["state"] not in sw.terminal:
@@ -301,6 +435,13 @@ def test_corrupt_packet_error_control_is_rejected(ground: Any, rng: np.random.Ge
                 break
         pkt[bit // 8] ^= 0x80 >> (bit % 8)
         cases.append((f"TC[{service},{subtype}] with bit {bit} flipped", bytes(pkt), "checksum", {}))
+    for ack in (0, ACK_ALL):
+        # a packet error control of 0x0000 is no "PEC not used" marker in PUS-C (7.4.4): checked like any other
+        service, subtype, app = _state_changing(ground, rng)
+        pkt = bytearray(ground.packet(service, subtype, app, ack=ack))
+        if pkt[-2:] != b"\0\0":
+            pkt[-2:] = b"\0\0"
+            cases.append((f"TC[{service},{subtype}] with packet error control 0x0000", bytes(pkt), "checksum", {}))
     _reject_each(ground, cases, "SWR-VER-004")
 
 
@@ -450,6 +591,8 @@ def test_header_errors(ground: Any, rng: np.random.Generator) -> None:
         {"pus_version": 1},
         {"pus_version": int(rng.integers(3, 16))},
         {"version": 1, "apid": (ground.sw.apid + 7) % 2047},
+        {"pus_version": 1, "apid": (ground.sw.apid + 3) % 2047},
+        {"seq_flags": 1, "apid": (ground.sw.apid + 5) % 2047},
         {"pus_version": 0, "service": 42},
     ]:
         kw = dict(v)
@@ -920,3 +1063,20 @@ def test_progress_reports(ground: Any, sw: Any, rng: np.random.Generator) -> Non
                 f"SWR-VER-009: a TM[1,5] after the TM[1,7]: {keys}"
             )
         assert all(run[0] - 1e-9 <= tm.t <= end[0] + 1e-9 for tm in steps), "SWR-VER-009: TM[1,5] outside the job's run"
+    # steps continue over the whole life of the job: a reset does not restart them (a suspension
+    # is not used here: a product that loses progress at suspension, SWR-RES-003's failure, would
+    # write its checkpoints again)
+    job = ground.submit("sha256", size, protection=mode, ack=ACK_PROGRESS)
+    ground.advance(0.6 * nominal)
+    ground.reset("watchdog")
+    ground.run_until(
+        lambda t: any(tm.f["event"] in ("job_completed", "job_failed") for tm in ground.job_events(job.job_id, t)),
+        nominal + 6 * cp + 2,
+        cp,
+    )
+    numbers = [tm.f["step"] for tm in ground.verification(job.rid) if tm.key == (1, 5)]
+    ev = [tm.f["event"] for tm in ground.job_events(job.job_id)]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 1, (
+        f"SWR-VER-009: job reset while running ({ev}): progress steps {numbers}, expected 1, 2, 3 ... "
+        "over the whole life of the job"
+    )

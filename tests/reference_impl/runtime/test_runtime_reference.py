@@ -145,3 +145,28 @@ def test_protection_modes_against_armed_faults(offset: int) -> None:
     # TMR with no majority at one octet fails rather than guessing.
     three = {0: (offset, 1), 1: (offset, 2)}
     assert workloads.run_job(w, data, "tmr", three) == workloads.JobOutcome(None, "detected")
+
+
+def test_reset_count_saturates_at_65535() -> None:
+    """SWR-HK-002 / SWR-RES-008: reset_count (u16) saturates. The suite does not check this
+    (65,537 resets behind the bridge cost about 10 s), so the reference is checked here, in
+    process: 65,537 watchdog resets leave the health report's reset_count at 65,535, and a power
+    reset clears it."""
+    from orbitcert.reference_impl.runtime import pus
+    from orbitcert.reference_impl.runtime.iut import create
+
+    product = create()
+    product.advance(0)
+    for _ in range(0xFFFF + 2):
+        product.reset("watchdog")
+    product.advance(0)
+
+    def health() -> tuple[int, int]:
+        product.send_tc(pus.PusTc(100, 1, 3, 27, 0, 0, (1).to_bytes(2, "big") + (1).to_bytes(2, "big")).build())
+        (tm,) = [pus.parse_tm(p) for p in product.advance(0) if pus.parse_tm(p).service == 3]
+        data = tm.source_data  # sid, then the 13 health parameters (cause at 24, count at 25..26)
+        return data[24], int.from_bytes(data[25:27], "big")
+
+    assert health() == (rt.RESET_CAUSES["watchdog"], 0xFFFF)
+    product.reset("power")
+    assert health() == (rt.RESET_CAUSES["power"], 0)

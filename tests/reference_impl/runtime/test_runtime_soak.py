@@ -20,9 +20,6 @@ sizes and the peak. Marked slow: run with ``-m slow``.
 
 from __future__ import annotations
 
-import binascii
-import hashlib
-import math
 import struct
 import time
 import tracemalloc
@@ -32,7 +29,6 @@ import pytest
 
 from orbitcert.reference_impl.runtime import pus
 from orbitcert.reference_impl.runtime.iut import create
-from orbitcert.specs.loader import load_ref
 
 SEED = 20261126
 TCS = 100_000
@@ -45,35 +41,10 @@ JOBS = 10_000
 #: small-int and string caches, dict resizes of the <= 256-entry job table).
 GROWTH_BOUND = 512 * 1024
 
-PARAM = {name: p.value for name, p in load_ref("sw-compute-runtime@1.0.0").spec.parameters.items()}
-ERROR: dict[str, int] = PARAM["error_codes"]
-STATE_NAME = {v: k for k, v in PARAM["job_states"]["codes"].items()}
-TERMINAL = set(PARAM["job_states"]["terminal"])
-EVENT_NAME = {e["id"]: e["name"] for e in PARAM["events"]}
-DIGEST = {w["name"]: bytes.fromhex(w["digest"]) for w in PARAM["workloads"]}
-PROTECTION: dict[str, int] = PARAM["protection_modes"]["codes"]
-APID = 100  # reference ICS
+from runtime_oracles import DIGEST, ERROR, EVENT, PROTECTION, STATE_NAME, TERMINAL, expected_result  # noqa: E402
+from runtime_oracles import tc_packet as tc  # noqa: E402
 
-
-def tc(seq: int, service: int, subtype: int, app: bytes = b"", ack: int = 0b0001) -> bytes:
-    """A PUS-C TC (CCSDS 133.0-B-2 4.1.3, ECSS-E-ST-70-41C 7.4.3.1, CRC-16-CCITT preset 0xFFFF)."""
-    body = struct.pack(">BBBH", 0x20 | ack, service, subtype, 7) + app
-    packet = struct.pack(">HHH", 0x1800 | APID, 0xC000 | seq, len(body) + 1) + body
-    return packet + struct.pack(">H", binascii.crc_hqx(packet, 0xFFFF))
-
-
-def expected_result(workload: str, seed: int, size: int) -> bytes:
-    data = hashlib.shake_128(seed.to_bytes(8, "big")).digest(size)  # parameter job_input
-    if workload == "sha256":
-        return hashlib.sha256(data).digest()
-    if workload == "shake256-expand":
-        return hashlib.shake_256(data).digest(size)
-    n = math.isqrt(size // 8)
-    w = struct.unpack(f">{2 * n * n}I", data)
-    a, b = w[: n * n], w[n * n :]
-    return struct.pack(
-        f">{n * n}I", *(sum(a[i * n + k] * b[k * n + j] for k in range(n)) % 2**32 for i in range(n) for j in range(n))
-    )
+EVENT_NAME = {i: e["name"] for i, e in EVENT.items()}
 
 
 class Soak:

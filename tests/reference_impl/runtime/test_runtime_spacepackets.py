@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import binascii
 import hashlib
-import math
 import struct
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,36 +44,38 @@ from spacepackets.ecss.tc import PusTc as SpTc
 from spacepackets.ecss.tm import PusTm as SpTm
 
 from orbitcert.reference_impl.runtime.iut import create
-from orbitcert.specs.loader import load_ref
 
 # ------------------------------------------------------------------------------------------------
 # The spec's parameters and the reference ICS
 # ------------------------------------------------------------------------------------------------
 
-SPEC = load_ref("sw-compute-runtime@1.0.0").spec
-PARAM: dict[str, Any] = {name: p.value for name, p in SPEC.parameters.items()}
-ERROR: dict[str, int] = PARAM["error_codes"]
-STATE_CODE: dict[str, int] = PARAM["job_states"]["codes"]
-STATE_NAME = {v: k for k, v in STATE_CODE.items()}
-TERMINAL = set(PARAM["job_states"]["terminal"])
-TRANSITIONS: dict[str, list[str]] = PARAM["job_states"]["transitions"]
-REASON: dict[str, int] = PARAM["job_reasons"]
-EVENT = {e["id"]: e for e in PARAM["events"]}
-EVENT_ID = {e["name"]: e["id"] for e in PARAM["events"]}
-HK_PARAM = {p["id"]: p for p in PARAM["hk_parameters"]}
-HK_NAME = {p["name"]: p["id"] for p in PARAM["hk_parameters"]}
-HEALTH_SID: int = PARAM["health_structure"]["sid"]
-HEALTH: list[int] = PARAM["health_structure"]["parameters"]
-TM_LAYOUT = {(t["service"], t["subtype"]): t for t in PARAM["tm_layouts"]}
-TC_LAYOUT = {(t["service"], t["subtype"]): t for t in PARAM["tc_layouts"]}
-WORKLOAD = {w["name"]: w for w in PARAM["workloads"]}
-PROTECTION: dict[str, int] = PARAM["protection_modes"]["codes"]
-REPLICAS: dict[str, int] = PARAM["protection_modes"]["replicas"]
-MAX_CHUNK: int = PARAM["max_chunk_octets"]
-RESET_CAUSE: dict[str, int] = PARAM["reset_causes"]
+from runtime_oracles import (  # noqa: E402 - the spec's tables, shared with the state machine and soak
+    APID,
+    EVENT_ID,
+    FMT,
+    HEALTH,
+    HEALTH_SID,
+    HK_NAME,
+    MAX_CHUNK,
+    MS_PER_DAY,
+    PARAM,
+    PROTECTION,
+    REASON,
+    RESET_CAUSE,
+    STATE_CODE,
+    STATE_NAME,
+    TC_LAYOUT,
+    TERMINAL,
+    TM_LAYOUT,
+    TRANSITIONS,
+    WORKLOAD,
+    ERROR,
+    decode_source,
+    expected_result,
+    u16list,
+)
 
 # Reference ICS (reference_impl/ics/sw-compute-runtime.yaml).
-APID = 100
 HK_PERIOD_S = 5.0
 RATE_BPS = 1e6
 IDLE_MW = 5000
@@ -84,17 +85,10 @@ LATENCY_S: float = PARAM["job_latency_s"]
 
 ACK_ACCEPT, ACK_START, ACK_PROGRESS, ACK_COMPLETE, ACK_ALL = 0b0001, 0b0010, 0b0100, 0b1000, 0b1111
 CDS_LEN = CdsShortTimestamp.TIMESTAMP_SIZE  # 7 octets: P-field, 16-bit day, 32-bit ms of day
-MS_PER_DAY = 86_400_000
 
 # ------------------------------------------------------------------------------------------------
 # Application data (spec parameter tc_layouts), built with struct
 # ------------------------------------------------------------------------------------------------
-
-FMT = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "i16": "h", "octets4": "4s", "octets32": "32s"}
-
-
-def u16list(values: list[int]) -> bytes:
-    return struct.pack(f">H{len(values)}H", len(values), *values)
 
 
 def digest_of(workload: str) -> bytes:
@@ -143,25 +137,6 @@ def app_modify_hk(sid: int, interval_ms: int) -> bytes:
 # ------------------------------------------------------------------------------------------------
 
 
-def job_input(seed: int, size: int) -> bytes:
-    """Spec parameter job_input: SHAKE128 of the seed as 8 octets big-endian."""
-    return hashlib.shake_128(seed.to_bytes(8, "big")).digest(size)
-
-
-def expected_result(workload: str, seed: int, size: int) -> bytes:
-    data = job_input(seed, size)
-    if workload == "sha256":
-        return hashlib.sha256(data).digest()
-    if workload == "shake256-expand":
-        return hashlib.shake_256(data).digest(size)
-    n = math.isqrt(size // 8)
-    assert 8 * n * n == size
-    words = struct.unpack(f">{2 * n * n}I", data)
-    a, b = words[: n * n], words[n * n :]
-    c = [sum(a[i * n + k] * b[k * n + j] for k in range(n)) % 2**32 for i in range(n) for j in range(n)]
-    return struct.pack(f">{n * n}I", *c)
-
-
 # ------------------------------------------------------------------------------------------------
 # TM decoding: spacepackets + the octets + the spec
 # ------------------------------------------------------------------------------------------------
@@ -180,46 +155,6 @@ class Tm:
     time_ms: int  # days * 86,400,000 + ms of day
     fields: dict[str, Any]
     sp: SpTm
-
-
-def decode_source(service: int, subtype: int, data: bytes, structures: dict[int, list[int]]) -> dict[str, Any]:
-    """The source data as the spec's tm_layouts lays it out; fails on any octet too few or too many."""
-    layout = TM_LAYOUT.get((service, subtype))
-    assert layout is not None, f"TM[{service},{subtype}] is not in tm_layouts"
-    out: dict[str, Any] = {}
-    pos = 0
-
-    def take(fmt: str) -> Any:
-        nonlocal pos
-        size = struct.calcsize(">" + fmt)
-        assert pos + size <= len(data), f"TM[{service},{subtype}] {data.hex()}: too short at {pos}"
-        value = struct.unpack_from(">" + fmt, data, pos)[0]
-        pos += size
-        return value
-
-    for name, typ in layout["fields"]:
-        if typ in FMT:
-            out[name] = take(FMT[typ])
-        elif typ == "rest":
-            out[name] = data[pos:]
-            pos = len(data)
-        elif typ == "u16list":
-            out[name] = [take("H") for _ in range(take("H"))]
-        elif name == "values":
-            sid = out["sid"]
-            assert sid in structures, f"TM[3,25] of unknown structure {sid}"
-            out[name] = {pid: take(FMT[HK_PARAM[pid]["type"]]) for pid in structures[sid]}
-        elif name == "aux":
-            event = EVENT.get(out["event_id"])
-            assert event is not None, f"event id {out['event_id']} is not in parameter events"
-            assert event["severity"] == subtype, f"event {event['name']} as TM[5,{subtype}]"
-            out[name] = {aux: take(FMT[t]) for aux, t in event["aux"]}
-        elif name == "jobs":
-            out[name] = [(take("I"), take("B")) for _ in range(out["count"])]
-        else:  # pragma: no cover - a layout this decoder does not know
-            raise AssertionError(f"unknown field type {typ!r} of {layout['name']}")
-    assert pos == len(data), f"TM[{service},{subtype}]: {len(data) - pos} trailing octets"
-    return out
 
 
 def check_tm_packet(raw: bytes, structures: dict[int, list[int]]) -> Tm:

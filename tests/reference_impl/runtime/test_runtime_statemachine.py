@@ -34,7 +34,6 @@ repository's profiles, tests/conftest.py).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
 import os
@@ -48,117 +47,47 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from orbitcert.reference_impl.runtime import pus
 from orbitcert.reference_impl.runtime.iut import create
-from orbitcert.specs.loader import load_ref
 
 # ------------------------------------------------------------------------------------------------
 # Spec parameters, reference ICS
 # ------------------------------------------------------------------------------------------------
 
-SPEC = load_ref("sw-compute-runtime@1.0.0").spec
-PARAM: dict[str, Any] = {name: p.value for name, p in SPEC.parameters.items()}
-ERROR: dict[str, int] = PARAM["error_codes"]
-STATE_CODE: dict[str, int] = PARAM["job_states"]["codes"]
-STATE_NAME = {v: k for k, v in STATE_CODE.items()}
-TERMINAL = set(PARAM["job_states"]["terminal"])
-TRANSITIONS: dict[str, list[str]] = PARAM["job_states"]["transitions"]
-REASON: dict[str, int] = PARAM["job_reasons"]
-EVENT = {e["id"]: e for e in PARAM["events"]}
-EVENT_ID = {e["name"]: e["id"] for e in PARAM["events"]}
+from runtime_oracles import (  # noqa: E402 - the spec's tables, shared with the spacepackets test and soak
+    EVENT,
+    EVENT_ID,
+    ERROR,
+    HEALTH,
+    HEALTH_SID,
+    HK_LIMITS,
+    HK_NAME,
+    HK_PARAM,
+    MAX_CHUNK,
+    MS_PER_DAY,
+    PROTECTION,
+    REASON,
+    REPLICAS,
+    RESET_CAUSE,
+    STATE_CODE,
+    STATE_NAME,
+    TERMINAL,
+    TRANSITIONS,
+    WORKLOAD,
+    decode_source,
+    expected_result,
+    tc_packet,
+    u16list,
+)
+
 JOB_EVENTS = {i for i, e in EVENT.items() if e["name"].startswith("job_")}
 OTHER_EVENTS = sorted(set(EVENT) - JOB_EVENTS)
-HK_PARAM = {p["id"]: p for p in PARAM["hk_parameters"]}
-HK_NAME = {p["name"]: p["id"] for p in PARAM["hk_parameters"]}
-HEALTH_SID: int = PARAM["health_structure"]["sid"]
-HEALTH: list[int] = PARAM["health_structure"]["parameters"]
-HK_LIMITS: dict[str, int] = PARAM["hk_limits"]
-TM_LAYOUT = {(t["service"], t["subtype"]): t for t in PARAM["tm_layouts"]}
-WORKLOAD = {w["name"]: w for w in PARAM["workloads"]}
-PROTECTION: dict[str, int] = PARAM["protection_modes"]["codes"]
-REPLICAS: dict[str, int] = PARAM["protection_modes"]["replicas"]
-MAX_CHUNK: int = PARAM["max_chunk_octets"]
-RESET_CAUSE: dict[str, int] = PARAM["reset_causes"]
 
 APID, CONCURRENCY, IDLE_W, JOB_W = 100, 2, 5.0, 20.0  # reference ICS
 ACK_ACCEPT, ACK_START, ACK_PROGRESS, ACK_COMPLETE = 0b0001, 0b0010, 0b0100, 0b1000
-MS_PER_DAY = 86_400_000
-FMT = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "i16": "h", "octets4": "4s", "octets32": "32s"}
 REPLY_KINDS = {(17, 2), (5, 8), (128, 4), (128, 6), (128, 10), (3, 25)}
 
 # ------------------------------------------------------------------------------------------------
 # Oracles: workloads (FIPS 180-4, FIPS 202, brute force) and the TM layouts
 # ------------------------------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=512)
-def expected_result(workload: str, seed: int, size: int) -> bytes:
-    data = hashlib.shake_128(seed.to_bytes(8, "big")).digest(size)  # parameter job_input
-    if workload == "sha256":
-        return hashlib.sha256(data).digest()
-    if workload == "shake256-expand":
-        return hashlib.shake_256(data).digest(size)
-    n = math.isqrt(size // 8)
-    words = struct.unpack(f">{2 * n * n}I", data)
-    a, b = words[: n * n], words[n * n :]
-    return struct.pack(
-        f">{n * n}I", *(sum(a[i * n + k] * b[k * n + j] for k in range(n)) % 2**32 for i in range(n) for j in range(n))
-    )
-
-
-def decode_source(service: int, subtype: int, data: bytes, structures: dict[int, list[int]]) -> dict[str, Any]:
-    """The source data by parameter tm_layouts; any missing or trailing octet fails."""
-    layout = TM_LAYOUT.get((service, subtype))
-    assert layout is not None, f"TM[{service},{subtype}] is not in tm_layouts"
-    out: dict[str, Any] = {}
-    pos = 0
-
-    def take(fmt: str) -> Any:
-        nonlocal pos
-        size = struct.calcsize(">" + fmt)
-        assert pos + size <= len(data), f"TM[{service},{subtype}] {data.hex()}: too short"
-        value = struct.unpack_from(">" + fmt, data, pos)[0]
-        pos += size
-        return value
-
-    for name, typ in layout["fields"]:
-        if typ in FMT:
-            out[name] = take(FMT[typ])
-        elif typ == "rest":
-            out[name], pos = data[pos:], len(data)
-        elif typ == "u16list":
-            out[name] = [take("H") for _ in range(take("H"))]
-        elif name == "values":
-            assert out["sid"] in structures, f"TM[3,25] of unknown structure {out['sid']}"
-            out[name] = {pid: take(FMT[HK_PARAM[pid]["type"]]) for pid in structures[out["sid"]]}
-        elif name == "aux":
-            event = EVENT.get(out["event_id"])
-            assert event is not None and event["severity"] == subtype, (out, subtype)
-            out[name] = {aux: take(FMT[t]) for aux, t in event["aux"]}
-        elif name == "jobs":
-            out[name] = [(take("I"), take("B")) for _ in range(out["count"])]
-        else:  # pragma: no cover
-            raise AssertionError(typ)
-    assert pos == len(data), f"TM[{service},{subtype}]: trailing octets"
-    return out
-
-
-# ------------------------------------------------------------------------------------------------
-# Telecommands (tc_layouts, struct)
-# ------------------------------------------------------------------------------------------------
-
-
-def tc_packet(seq: int, service: int, subtype: int, app: bytes, ack: int, source_id: int) -> bytes:
-    """A PUS-C TC built by hand (CCSDS 133.0-B-2 4.1.3, ECSS-E-ST-70-41C 7.4.3.1, CRC-16-CCITT
-    preset 0xFFFF via binascii.crc_hqx) -- independent of pus.py, which parses the TMs."""
-    import binascii
-
-    body = struct.pack(">BBBH", 0x20 | ack, service, subtype, source_id) + app
-    head = struct.pack(">HHH", 0x1800 | APID, 0xC000 | seq, len(body) + 2 - 1)
-    packet = head + body
-    return packet + struct.pack(">H", binascii.crc_hqx(packet, 0xFFFF))
-
-
-def u16list(values: list[int]) -> bytes:
-    return struct.pack(f">H{len(values)}H", len(values), *values)
 
 
 # ------------------------------------------------------------------------------------------------

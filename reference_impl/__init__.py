@@ -13,12 +13,36 @@ the same reason. A reference reads ``orbitcert.specs`` only for those parameters
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
+from typing import Any
+
+import yaml
+
 REFERENCES: dict[str, tuple[str, str]] = {
     "net-optical-isl": ("orbitcert.reference_impl.optical.iut:create", "ics/net-optical-isl.yaml"),
     "sec-link-security": ("orbitcert.reference_impl.security.iut:create", "ics/sec-link-security.yaml"),
     "hw-compute-module": ("orbitcert.reference_impl.hardware.iut:create", "ics/hw-compute-module.yaml"),
     "sw-compute-runtime": ("orbitcert.reference_impl.runtime.iut:create", "ics/sw-compute-runtime.yaml"),
 }
+
+
+@functools.cache
+def _bundled_ics(name: str) -> dict[str, Any] | None:
+    path = importlib.resources.files(__name__) / "ics" / name
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(document, dict) or not isinstance(document.get("items"), dict):
+        return None
+    return dict(document["items"])
+
+
+def bundled_ics_items(name: str, error: type[ValueError] = ValueError) -> dict[str, Any]:
+    """The items of the reference ICS file ``ics/<name>`` shipped with this package (a copy, read
+    once); ``error`` (a ValueError subclass) is raised when the file has no items mapping."""
+    items = _bundled_ics(name)
+    if items is None:
+        raise error(f"the reference ICS {name} has no items mapping")
+    return dict(items)
 
 
 def platform_limits(spec_id: str) -> dict[str, str]:

@@ -16,13 +16,10 @@ A broken product is a small subclass: override one of the simulator's hooks
 
 from __future__ import annotations
 
-import functools
-import importlib.resources
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from .. import bundled_ics_items
 from .abft import AbftEngine
 from .module import ComputeModule, HardwareError, HardwareParameters
 
@@ -48,18 +45,9 @@ SIMULATOR_ITEMS = (
 )
 
 
-@functools.cache
-def _ics_items() -> dict[str, Any]:
-    path = importlib.resources.files("orbitcert.reference_impl") / "ics" / ICS_FILE
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(document, dict) or not isinstance(document.get("items"), dict):
-        raise HardwareError(f"the reference ICS {ICS_FILE} has no items mapping")
-    return dict(document["items"])
-
-
 def reference_ics_items() -> dict[str, Any]:
     """The items of the reference's bundled ICS (a copy)."""
-    return dict(_ics_items())
+    return bundled_ics_items(ICS_FILE, HardwareError)
 
 
 class ReferenceComputeModule(ComputeModule):

@@ -245,14 +245,18 @@ _TM_FAST: Final = struct.Struct(">HHHBBBHHBHI")
 _TC_FAST: Final = struct.Struct(">HHHBBBH")
 
 
-def _build_tm_fast(tm: PusTm) -> bytes:
-    length = TM_SECONDARY_HEADER_LENGTH + len(tm.source_data) + PEC_LENGTH - 1
+def _primary_words(packet_type: int, apid: int, sequence_count: int, data_field_length: int) -> tuple[int, int, int]:
+    """The three 16-bit words of a PUS packet's primary header (version 000, secondary header
+    flag 1, sequence flags 11) for a data field of ``data_field_length`` octets before the PEC."""
+    length = data_field_length + PEC_LENGTH - 1
     if length > 0xFFFF:
         raise PusError("length", f"packet data field of {length + 1} octets > 65,536")
+    return (packet_type << 12) | (1 << 11) | apid, (_UNSEGMENTED << 14) | sequence_count, length
+
+
+def _build_tm_fast(tm: PusTm) -> bytes:
     head = _TM_FAST.pack(
-        (_TYPE_TM << 12) | (1 << 11) | tm.apid,
-        (_UNSEGMENTED << 14) | tm.sequence_count,
-        length,
+        *_primary_words(_TYPE_TM, tm.apid, tm.sequence_count, TM_SECONDARY_HEADER_LENGTH + len(tm.source_data)),
         (PUS_C_VERSION << 4) | tm.time_reference_status,
         tm.service,
         tm.subtype,
@@ -286,13 +290,8 @@ class PusTc:
         _check_int("ack_flags", self.ack_flags, 0xF)
         _check_int("apid", self.apid, 0x7FF)
         _check_int("sequence_count", self.sequence_count, 0x3FFF)
-        length = TC_SECONDARY_HEADER_LENGTH + len(self.app_data) + PEC_LENGTH - 1
-        if length > 0xFFFF:
-            raise PusError("length", f"packet data field of {length + 1} octets > 65,536")
         head = _TC_FAST.pack(
-            (_TYPE_TC << 12) | (1 << 11) | self.apid,
-            (_UNSEGMENTED << 14) | self.sequence_count,
-            length,
+            *_primary_words(_TYPE_TC, self.apid, self.sequence_count, TC_SECONDARY_HEADER_LENGTH + len(self.app_data)),
             (PUS_C_VERSION << 4) | self.ack_flags,
             self.service,
             self.subtype,

@@ -37,20 +37,37 @@ def _state_changing(ground: Any, rng: np.random.Generator) -> tuple[int, int, by
     """(service, subtype, app data) of a valid TC that would change the visible state."""
     w = ground.wire
     if rng.integers(0, 2):
+        job_id = ground.new_job_id()
+        seed, size, priority = int(rng.integers(0, 1 << 62)), int(rng.integers(1, 5000)), int(rng.integers(0, 256))
         app = w.tc_app_data(
-            "submit_job",
-            job_id=ground.new_job_id(),
-            workload_digest=w.workloads["sha256"],
-            input_seed=int(rng.integers(0, 1 << 62)),
-            input_size=int(rng.integers(1, 5000)),
-            priority=int(rng.integers(0, 256)),
-            deadline_ms=0,
-            energy_budget_mj=0,
-            protection=0,
+            "submit_job", **_submit_fields(ground, job_id=job_id, input_seed=seed, input_size=size, priority=priority)
         )
         return 128, 1, app
     eid = int(rng.choice(sorted(w.events)))
     return 5, 6, w.tc_app_data("disable_events", event_ids=[eid])
+
+
+def _case(w: Any, label: str, code: str, name: str, **fields: Any) -> tuple[str, None, str, dict[str, Any]]:
+    """A case of :func:`_reject_each`: the TC ``name`` of tc_layouts with ``fields``, expecting ``code``."""
+    service, subtype = w.tc_key(name)
+    return (label, None, code, {"service": service, "subtype": subtype, "app_data": w.tc_app_data(name, **fields)})
+
+
+def _submit_fields(ground: Any, **over: Any) -> dict[str, Any]:
+    """The fields of a TC[128,1] for a new job id (sha256 of 64 octets of seed 1, priority 1, no
+    deadline, no energy budget, no protection), with ``over`` replacing any of them."""
+    fields: dict[str, Any] = {
+        "job_id": over["job_id"] if "job_id" in over else ground.new_job_id(),
+        "workload_digest": ground.wire.workloads["sha256"],
+        "input_seed": 1,
+        "input_size": 64,
+        "priority": 1,
+        "deadline_ms": 0,
+        "energy_budget_mj": 0,
+        "protection": 0,
+    }
+    fields.update(over)
+    return fields
 
 
 def _reject_each(ground: Any, cases: list[tuple[str, bytes | None, str, dict[str, Any]]], requirement: str) -> None:
@@ -516,16 +533,7 @@ def _valid_app_data(ground: Any, name: str, rng: np.random.Generator) -> bytes:
         "modify_hk_interval": {"sid": 1, "interval_ms": 1000},
         "enable_events": {"event_ids": [1]},
         "disable_events": {"event_ids": [1]},
-        "submit_job": {
-            "job_id": ground.new_job_id(),
-            "workload_digest": w.workloads["sha256"],
-            "input_seed": 1,
-            "input_size": 100,
-            "priority": 1,
-            "deadline_ms": 0,
-            "energy_budget_mj": 0,
-            "protection": 0,
-        },
+        "submit_job": _submit_fields(ground, input_size=100),
         "query_job": {"job_id": ground.new_job_id()},
         "cancel_job": {"job_id": ground.new_job_id()},
         "retrieve_result": {"job_id": ground.new_job_id(), "offset": 0, "length": 1},
@@ -674,10 +682,7 @@ def _field_cases(
     out: list[tuple[str, bytes | None, str, dict[str, Any]]] = []
 
     def add(label: str, code: str, name: str, **fields: Any) -> None:
-        service, subtype = w.tc_key(name)
-        out.append(
-            (label, None, code, {"service": service, "subtype": subtype, "app_data": w.tc_app_data(name, **fields)})
-        )
+        out.append(_case(w, label, code, name, **fields))
 
     sid = 5000 + int(rng.integers(0, 1000))
     add("create: sid 0", "parameter", "create_hk_structure", sid=0, interval_ms=1000, parameters=[1])
@@ -746,17 +751,8 @@ def _field_cases(
         add(f"{name}: an id twice", "parameter", name, event_ids=[ids[1], ids[1]])
 
     def submit(label: str, code: str, **over: Any) -> None:
-        fields = {
-            "job_id": ground.new_job_id(),
-            "workload_digest": w.workloads["sha256"],
-            "input_seed": int(rng.integers(0, 1 << 62)),
-            "input_size": 100,
-            "priority": 7,
-            "deadline_ms": 0,
-            "energy_budget_mj": 0,
-            "protection": 0,
-        }
-        fields.update(over)
+        seed = int(rng.integers(0, 1 << 62))
+        fields = _submit_fields(ground, **{"input_seed": seed, "input_size": 100, "priority": 7, **over})
         add(label, code, "submit_job", **fields)
 
     submit("submit: job id 0", "parameter", job_id=0)
@@ -830,10 +826,7 @@ def test_state_errors_are_rejected(ground: Any, sw: Any, rng: np.random.Generato
     cases: list[tuple[str, bytes | None, str, dict[str, Any]]] = []
 
     def add(label: str, code: str, name: str, **fields: Any) -> None:
-        service, subtype = w.tc_key(name)
-        cases.append(
-            (label, None, code, {"service": service, "subtype": subtype, "app_data": w.tc_app_data(name, **fields)})
-        )
+        cases.append(_case(w, label, code, name, **fields))
 
     add("query unknown job", "unknown_job", "query_job", job_id=unknown)
     add("cancel unknown job", "unknown_job", "cancel_job", job_id=unknown)
@@ -849,44 +842,23 @@ def test_state_errors_are_rejected(ground: Any, sw: Any, rng: np.random.Generato
         add(f"{name} of unknown sid", "unknown_sid", name, sids=[free_sid])
     add("enable sid 1 and an unknown sid", "unknown_sid", "enable_hk_periodic", sids=[1, free_sid])
     add("modify unknown sid", "unknown_sid", "modify_hk_interval", sid=free_sid, interval_ms=1000)
-    add(
-        "submit existing id",
-        "job_exists",
-        "submit_job",
-        job_id=done.job_id,
-        workload_digest=w.workloads["sha256"],
-        input_seed=1,
-        input_size=10,
-        priority=1,
-        deadline_ms=0,
-        energy_budget_mj=0,
-        protection=0,
-    )
+    add("submit existing id", "job_exists", "submit_job", **_submit_fields(ground, job_id=done.job_id, input_size=10))
     add(
         "submit unknown workload",
         "unknown_workload",
         "submit_job",
-        job_id=ground.new_job_id(),
-        workload_digest=bytes(32),
-        input_seed=1,
-        input_size=10,
-        priority=1,
-        deadline_ms=0,
-        energy_budget_mj=0,
-        protection=0,
+        **_submit_fields(ground, workload_digest=bytes(32), input_size=10),
     )
     add(
         "submit abft sha256",
         "protection",
         "submit_job",
-        job_id=ground.new_job_id(),
-        workload_digest=w.workloads["shake256-expand"],
-        input_seed=1,
-        input_size=10,
-        priority=1,
-        deadline_ms=0,
-        energy_budget_mj=0,
-        protection=sw.protection_codes["abft"],
+        **_submit_fields(
+            ground,
+            workload_digest=w.workloads["shake256-expand"],
+            input_size=10,
+            protection=sw.protection_codes["abft"],
+        ),
     )
     _reject_each(ground, cases, "SWR-VER-007")
     rid = ground.tc("one_shot_hk", sids=[free_sid])
@@ -909,24 +881,10 @@ def test_order_of_the_state_checks(ground: Any, sw: Any, rng: np.random.Generato
     cases: list[tuple[str, bytes | None, str, dict[str, Any]]] = []
 
     def add(label: str, code: str, name: str, **fields: Any) -> None:
-        service, subtype = w.tc_key(name)
-        cases.append(
-            (label, None, code, {"service": service, "subtype": subtype, "app_data": w.tc_app_data(name, **fields)})
-        )
+        cases.append(_case(w, label, code, name, **fields))
 
     def submit(label: str, code: str, **over: Any) -> None:
-        fields = {
-            "job_id": ground.new_job_id(),
-            "workload_digest": w.workloads["sha256"],
-            "input_seed": 1,
-            "input_size": 64,
-            "priority": 1,
-            "deadline_ms": 0,
-            "energy_budget_mj": 0,
-            "protection": 0,
-        }
-        fields.update(over)
-        add(label, code, "submit_job", **fields)
+        add(label, code, "submit_job", **_submit_fields(ground, **over))
 
     add("delete an unknown sid and structure 1", "parameter", "delete_hk_structures", sids=[unknown_sid, 1])
     add(

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from orbitcert.specs.errors import SuiteError
-from orbitcert.specs.lint import Finding, lint_spec, schema_findings
+from orbitcert.specs.errors import OrbitcertError, SuiteError
+from orbitcert.specs.lint import Finding, lint_spec, schema_findings, version_findings
 from orbitcert.specs.loader import Catalog, LoadedSpec, load_spec_document
 from orbitcert.specs.model import Verification
 from orbitcert.specs.yamlio import load_yaml_file
@@ -64,6 +64,7 @@ def collect_suite(loaded: LoadedSpec, suite: Path, catalogs: list[str] | None = 
         loaded.spec.ref,
         "--orbitcert-impl",
         "orbitcert.conformance.traceability:no_product",
+        "--orbitcert-any-status",  # a draft's or a withdrawn version's suite is linted all the same
     ]
     for c in catalogs or []:
         args += ["--orbitcert-catalog", str(c)]
@@ -106,6 +107,30 @@ def traceability_findings(loaded: LoadedSpec, suite: Path, catalogs: list[str] |
     return out
 
 
+def _other_versions(
+    loaded: LoadedSpec, catalogs: Sequence[str | Path], seen: dict[tuple[str, ...], Catalog]
+) -> list[LoadedSpec]:
+    """Every version of ``loaded``'s spec in the catalog plus the file's own catalog root, other
+    than the file itself (a version that does not load is left to its own lint)."""
+    root = Path(loaded.path).resolve().parent.parent
+    key = tuple(str(c) for c in [*catalogs, root])
+    if key not in seen:
+        try:
+            seen[key] = Catalog.discover([*catalogs, root])
+        except OrbitcertError:
+            seen[key] = Catalog.discover(catalogs)
+    cat = seen[key]
+    out = []
+    for version in cat.versions(loaded.spec.id):
+        if version == loaded.spec.version:
+            continue
+        try:
+            out.append(cat.load(f"{loaded.spec.id}@{version}"))
+        except OrbitcertError:
+            continue
+    return out
+
+
 def lint_specs(
     paths: Sequence[str | Path] = (), catalogs: Sequence[str | Path] = (), check_suite: bool = True
 ) -> tuple[int, list[Finding]]:
@@ -126,6 +151,7 @@ def lint_specs(
             for f in cat.misplaced
         ]
     roots = [str(c) for c in catalogs]
+    catalogs_seen: dict[tuple[str, ...], Catalog] = {}
     for f in files:
         doc = load_yaml_file(f)
         schema = schema_findings(doc)
@@ -134,6 +160,7 @@ def lint_specs(
             continue
         loaded = load_spec_document(doc)
         findings += lint_spec(loaded)
+        findings += version_findings(loaded, _other_versions(loaded, catalogs, catalogs_seen))
         if not check_suite:
             continue
         try:

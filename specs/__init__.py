@@ -27,6 +27,8 @@ if _typing.TYPE_CHECKING:
         SuiteError,
     )
     from .ics import Ics, IcsDocument, ProductIdentity, full_ics, ics_template, load_ics, validate_ics_document
+    from .diff import Bump, Change, SpecDiff, diff_specs
+    from .lifecycle import publish_spec_file
     from .lint import Finding, lint_spec
     from .loader import Catalog, LoadedSpec, load_ref, load_spec_file
     from .model import (
@@ -55,6 +57,8 @@ _EXPORTS = {
     **dict.fromkeys(
         "Ics IcsDocument ProductIdentity full_ics ics_template load_ics validate_ics_document".split(), "ics"
     ),
+    **dict.fromkeys("Bump Change SpecDiff diff_specs".split(), "diff"),
+    **dict.fromkeys("publish_spec_file".split(), "lifecycle"),
     **dict.fromkeys("Finding lint_spec".split(), "lint"),
     **dict.fromkeys("Catalog LoadedSpec load_ref load_spec_file".split(), "loader"),
     **dict.fromkeys(
@@ -67,8 +71,10 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "Bump",
     "Catalog",
     "CatalogError",
+    "Change",
     "ConformanceClass",
     "Finding",
     "Ics",
@@ -93,11 +99,13 @@ __all__ = [
     "RunIncompleteError",
     "SignatureError",
     "Spec",
+    "SpecDiff",
     "SpecError",
     "SpecNotFoundError",
     "Status",
     "SuiteError",
     "Verification",
+    "diff_specs",
     "full_ics",
     "ics_template",
     "lint_spec",
@@ -106,6 +114,7 @@ __all__ = [
     "load_spec_file",
     "parse_predicate",
     "parse_ref",
+    "publish_spec_file",
     "validate_ics_document",
 ]
 

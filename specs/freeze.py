@@ -18,17 +18,20 @@ the YAML, so comments, key order, quoting and line endings survive:
 After the edit the new text is parsed again; if it differs from the old one in anything but the
 digest, the edit is refused with :class:`~orbitcert.specs.errors.SpecError` and nothing is written.
 
-Which specs may be frozen: draft, candidate and published ones. Freezing a draft or a candidate
-records its digest before it is published (lint then reports a later change of a published file).
-A deprecated or withdrawn version is history and is not rewritten, and a published version whose
-recorded digest no longer matches its content is refused too: a published version is immutable
-(``specs lint`` OC107), so re-freezing it would hide the change; publish a new version instead.
+Which specs may be frozen: drafts and candidates only. Freezing one records its digest while it
+circulates for review (``specs lint`` then shows whether it changed since); ``orbitcert specs
+publish`` records it again at publication, with the status and the date. A published, deprecated
+or withdrawn version is never rewritten: its recorded digest is what reports bind to, and
+re-freezing a changed file would bless the change (a published version is immutable, ``specs
+lint`` OC107: publish a new version instead). Neither is a draft whose ``ID@VERSION`` another
+catalog directory already holds as a published version with other content.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
@@ -36,14 +39,14 @@ import yaml
 from .digest import content_digest
 from .errors import OrbitcertError, SpecError
 from .fsutil import atomic_write
-from .loader import load_spec_document
+from .loader import Catalog, LoadedSpec, load_spec_document
 from .model import Status
-from .yamlio import YamlDocument, load_yaml_text, read_text_file
+from .yamlio import load_yaml_text, read_text_file
 
-__all__ = ["FREEZABLE", "freeze_spec_file", "freeze_text"]
+__all__ = ["FREEZABLE", "check_not_published", "freeze_spec_file", "freeze_text", "set_top_level"]
 
 #: Statuses whose files :func:`freeze_spec_file` rewrites.
-FREEZABLE = frozenset({Status.draft, Status.candidate, Status.published})
+FREEZABLE = frozenset({Status.draft, Status.candidate})
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _ANCHORS = ("status", "version")
 
@@ -59,32 +62,21 @@ def freeze_text(text: str, digest: str) -> str:
     return _freeze(text, digest, "<string>")
 
 
-def freeze_spec_file(path: str | Path) -> str:
-    """Record the content digest of the spec file ``path`` in it; returns the digest.
+def freeze_spec_file(path: str | Path, catalogs: Sequence[str | Path] = ()) -> str:
+    """Record the content digest of the draft or candidate spec file ``path`` in it; returns the digest.
 
     The file is read once, validated as a spec, edited with :func:`freeze_text`, parsed again to
     check that its computed digest is the one written, and replaced atomically (unchanged files
     are not rewritten). Errors name the file: :class:`InputFileError` (unreadable, not YAML,
-    cannot write) or :class:`SpecError` (invalid spec, status not freezable, published spec
-    changed after its digest was recorded, edit not possible).
+    cannot write) or :class:`SpecError` (invalid spec, status not freezable, the version
+    published elsewhere in the catalog (bundled, ``ORBITCERT_CATALOG``, ``catalogs``) with other
+    content, edit not possible).
     """
     p = Path(path)
     text = read_text_file(p, "spec")  # bounded: a FIFO or /dev/zero is refused, not read
     loaded = load_spec_document(load_yaml_text(text, str(p)))
-    spec, digest = loaded.spec, loaded.digest
-    status_line = loaded.document.line_of(("status",))
-    if spec.status not in FREEZABLE:
-        raise SpecError(
-            f"{spec.ref} is {spec.status.value}: only draft, candidate and published versions are frozen",
-            path=p, line=status_line, field="status",
-        )
-    if spec.status is Status.published and spec.digest is not None and spec.digest != digest:
-        raise SpecError(
-            f"{spec.ref} is published and its content changed after its digest was recorded "
-            f"(recorded {spec.digest[:19]}..., computed {digest[:19]}...); a published version is "
-            "immutable: release a new version instead",
-            path=p, line=loaded.document.line_of(("digest",)), field="digest",
-        )
+    digest = loaded.digest
+    check_not_published(loaded, p, catalogs, "frozen")
     new_text = _freeze(text, digest, str(p))
     check = load_spec_document(load_yaml_text(new_text, str(p)))
     if check.digest != digest or check.spec.digest != digest:
@@ -92,6 +84,37 @@ def freeze_spec_file(path: str | Path) -> str:
     if new_text != text:
         atomic_write(os.path.realpath(p), new_text.encode("utf-8"))  # a symlinked spec: its target changes
     return digest
+
+
+def check_not_published(loaded: LoadedSpec, path: Path, catalogs: Sequence[str | Path], action: str) -> None:
+    """Refuse (``SpecError``) to ``action`` a file that is not a draft or candidate, or whose
+    ``ID@VERSION`` the catalog holds published, in another file, with other content."""
+    spec = loaded.spec
+    if spec.status not in FREEZABLE:
+        changed = spec.digest is not None and spec.digest != loaded.digest
+        why = (
+            f" and its content changed after its digest was recorded (recorded {spec.digest[:19]}..., computed "
+            f"{loaded.digest[:19]}...)" if changed and spec.digest else ""
+        )
+        raise SpecError(
+            f"{spec.ref} is {spec.status.value}{why}: only a draft or a candidate can be {action}; a published "
+            "version is immutable: release a new version instead",
+            path=path, line=loaded.document.line_of(("status",)), field="status",
+        )
+    try:
+        catalog = Catalog.discover(catalogs)
+        other = Path(catalog.path_of(spec.ref))
+        existing = catalog.load(spec.ref)
+    except OrbitcertError:
+        return  # not in the catalog (or not loadable there): nothing to collide with
+    same_file = other.resolve() == path.resolve()
+    if not same_file and existing.spec.status not in FREEZABLE:
+        raise SpecError(
+            f"{spec.ref} is already {existing.spec.status.value} in {other}"
+            + ("" if existing.digest == loaded.digest else " with other content")
+            + ": a version number is never reused; give this one a new version",
+            path=path, line=loaded.document.line_of(("version",)), field="version",
+        )
 
 
 # --- text editing --------------------------------------------------------------------------------
@@ -114,57 +137,67 @@ def _after_line(text: str, index: int) -> int:
 def _freeze(text: str, digest: str, path: str) -> str:
     if not _DIGEST.fullmatch(digest):
         raise ValueError(f"not a content digest: {digest!r} (expected sha256:<64 lowercase hex digits>)")
+    return set_top_level(text, {"digest": (digest, digest)}, path)
+
+
+def set_top_level(text: str, entries: dict[str, tuple[str, object]], path: str) -> str:
+    """``text`` with each top-level ``key: rendered`` of ``entries`` (key -> (rendered YAML
+    scalar, the value it must parse to)) replaced in place or inserted (see the module
+    docstring: after ``status:``, else ``version:``, else first). Only lifecycle fields may be
+    set this way: the edit is refused (:class:`SpecError`) if the content digest changes or a
+    value does not read back as given."""
     before = load_yaml_text(text, path)
-    root = before.node
-    if not isinstance(root, yaml.MappingNode) or not isinstance(before.data, dict):
+    new = text
+    for key, (rendered, _) in entries.items():
+        new = _set_key(new, key, rendered, path)
+    if not new.endswith("\n"):
+        new += _line_break(text)
+    try:
+        after = load_yaml_text(new, path)
+    except OrbitcertError as exc:
+        raise SpecError(f"the edit would make the file unreadable ({exc.message})", path=path) from None
+    if not isinstance(after.data, dict) or any(after.data.get(k) != v for k, (_, v) in entries.items()):
+        raise SpecError(f"could not place the {', '.join(entries)} line(s) in this file", path=path)
+    if content_digest(after.data) != content_digest(before.data):
+        raise SpecError(f"setting {', '.join(entries)} would change other content of the file", path=path)
+    return new
+
+
+def _set_key(text: str, name: str, rendered: str, path: str) -> str:
+    doc = load_yaml_text(text, path)
+    root = doc.node
+    if not isinstance(root, yaml.MappingNode) or not isinstance(doc.data, dict):
         raise SpecError("a spec document must be a mapping at the top level", path=path, line=1)
     if root.flow_style:
         raise SpecError(
-            "the top-level mapping is written in flow style ({...}); write it in block style to freeze it",
+            f"the top-level mapping is written in flow style ({{...}}); write it in block style to set {name}",
             path=path, line=root.start_mark.line + 1,
         )
     nl = _line_break(text)
-    entry = f"digest: {digest}"
+    entry = f"{name}: {rendered}"
     keys = {k.value: (k, v) for k, v in root.value if isinstance(k, yaml.ScalarNode)}
-    if "digest" in keys:
-        key, value = keys["digest"]
+    if name in keys:
+        key, value = keys[name]
         if value.start_mark.index < key.end_mark.index:  # an alias: the node sits elsewhere
             raise SpecError(
-                "the digest is an alias (*name); write the value out to freeze the file",
-                path=path, line=key.start_mark.line + 1, field="digest",
+                f"the {name} is an alias (*name); write the value out", path=path, line=key.start_mark.line + 1, field=name
             )
         start, end = key.start_mark.index, value.end_mark.index
         while end > start and text[end - 1] in "\r\n":
             end -= 1
-        new = text[:start] + entry + text[end:]
+        return text[:start] + entry + text[end:]
+    anchor = next((keys[k] for k in _ANCHORS if k in keys), None)
+    if anchor is not None:
+        key, value = anchor
+        at = _after_line(text, value.end_mark.index)
     else:
-        anchor = next((keys[name] for name in _ANCHORS if name in keys), None)
-        if anchor is not None:
-            key, value = anchor
-            at = _after_line(text, value.end_mark.index)
-        else:
-            key = root.value[0][0]
-            at = text.rfind("\n", 0, key.start_mark.index) + 1
-        line = " " * key.start_mark.column + entry + nl
-        head = text[:at]
-        if head and not head.endswith("\n"):  # inserting after a last line that has no line break
-            head += nl
-        new = head + line + text[at:]
-    if not new.endswith("\n"):
-        new += nl
-    _check_only_digest_changed(before, new, digest, path)
-    return new
-
-
-def _check_only_digest_changed(before: YamlDocument, new: str, digest: str, path: str) -> None:
-    try:
-        after = load_yaml_text(new, path)
-    except OrbitcertError as exc:
-        raise SpecError(f"setting the digest would make the file unreadable ({exc.message})", path=path) from None
-    if not isinstance(after.data, dict) or after.data.get("digest") != digest:
-        raise SpecError("could not place the digest line in this file", path=path)
-    if content_digest(after.data) != content_digest(before.data):
-        raise SpecError("setting the digest line would change other content of the file", path=path)
+        key = root.value[0][0]
+        at = text.rfind("\n", 0, key.start_mark.index) + 1
+    line = " " * key.start_mark.column + entry + nl
+    head = text[:at]
+    if head and not head.endswith("\n"):  # inserting after a last line that has no line break
+        head += nl
+    return head + line + text[at:]
 
 
 # --- files ---------------------------------------------------------------------------------------

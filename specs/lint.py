@@ -8,6 +8,7 @@ test naming no or an unknown requirement) needs the suite, so it lives in
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from pydantic import ValidationError
 from .errors import PredicateError, SpecError, from_validation_error
 from .ics import predicate_probes
 from .loader import LoadedSpec
-from .model import Spec, Status
+from .model import Spec, Status, version_key
 from .predicate import parse_predicate
 from .yamlio import YamlDocument
 
@@ -122,7 +123,12 @@ def lint_spec(loaded: LoadedSpec) -> list[Finding]:
                 add("OC105", f"{part} of {op.name} is not a valid JSON Schema: {exc.message}", ("interface", "operations", oi, part))
     if spec.status in (Status.published, Status.deprecated, Status.withdrawn):
         if not spec.digest:
-            add("OC106", f"{spec.status.value} spec has no recorded digest (run: orbitcert specs freeze {doc.path})", ("status",))
+            add(
+                "OC106",
+                f"{spec.status.value} spec has no recorded digest: it was not published with orbitcert specs publish "
+                f"(set status: candidate, then run: orbitcert specs publish {doc.path})",
+                ("status",),
+            )
         elif spec.digest != loaded.digest:
             add(
                 "OC107",
@@ -137,3 +143,82 @@ def lint_spec(loaded: LoadedSpec) -> list[Finding]:
         add("OC109", f"file should be <catalog>/{spec.id}/{spec.version}.yaml to be found as {spec.ref}", ("id",))
     return out
 
+
+
+#: Statuses of versions whose ids are settled: what they defined is never reused.
+SETTLED = (Status.published, Status.deprecated, Status.withdrawn)
+
+
+def version_findings(loaded: LoadedSpec, others: Sequence[LoadedSpec]) -> list[Finding]:
+    """Checks of one version against the other versions of its spec (``others``; the version
+    itself, if among them, is skipped): stable ids (OC112, OC113, OC114; only published,
+    deprecated and withdrawn versions settle ids), the version bump against the previous
+    published version (OC115, for versions not yet published: a published bump is history, which
+    ``specs diff`` still shows) and the lifecycle fields (OC116)."""
+    spec, doc = loaded.spec, loaded.document
+    out: list[Finding] = []
+
+    def add(code: str, message: str, loc: tuple[int | str, ...]) -> None:
+        out.append(Finding(doc.path, doc.line_of(loc), code, message, ".".join(map(str, loc))))
+
+    same = sorted(
+        (o for o in others if o.spec.id == spec.id and o.spec.version != spec.version),
+        key=lambda o: version_key(o.spec.version),
+    )
+    earlier = [o for o in same if version_key(o.spec.version) < version_key(spec.version)]
+    own = {"requirement": {r.id: ri for ri, r in enumerate(spec.requirements)}, "ics": {i.id: ii for ii, i in enumerate(spec.ics)}}
+    section = {"requirement": "requirements", "ics": "ics"}
+    retired = {(r.kind, r.id): ri for ri, r in enumerate(spec.retired)}
+    ever: dict[tuple[str, str], str] = {}  # (kind, id) -> first version defining it
+    for o in earlier:
+        for kind, ids in (("requirement", [r.id for r in o.spec.requirements]), ("ics", [i.id for i in o.spec.ics])):
+            for i in ids:
+                ever.setdefault((kind, i), o.spec.version)
+    for o in earlier:
+        if o.spec.status not in SETTLED:
+            continue  # a draft's or candidate's ids are not settled yet
+        for r in o.spec.retired:
+            if r.id in own[r.kind]:
+                add("OC112", f"{r.kind} id {r.id} was retired in {r.retired_in} ({o.spec.ref} says so) and is "
+                    "defined again: an id is never reused; give it a new id", (section[r.kind], own[r.kind][r.id], "id"))
+            elif (r.kind, r.id) not in retired:
+                add("OC113", f"{r.kind} id {r.id} retired in {r.retired_in} is no longer listed in 'retired' "
+                    f"({o.spec.ref} lists it): retired ids stay listed", ("retired",))
+        items = {i.id: i for i in spec.ics}
+        for item in o.spec.ics:
+            if item.id in items and items[item.id].type is not item.type:
+                add("OC112", f"ICS item {item.id} is a {item.type.value} in {o.spec.ref} and a "
+                    f"{items[item.id].type.value} here: an id keeps its meaning; retire it and add a new id",
+                    ("ics", own["ics"][item.id], "type"))
+        for kind, ids in (("requirement", [r.id for r in o.spec.requirements]), ("ics", [i.id for i in o.spec.ics])):
+            for i in ids:
+                if i not in own[kind] and (kind, i) not in retired:
+                    add("OC113", f"{kind} id {i} of {o.spec.ref} is neither defined here nor listed in 'retired' "
+                        f"(add: {{id: {i}, kind: {kind}, retired_in: {spec.version}}})", (section[kind],))
+    for (kind, i), ri in retired.items():
+        entry = spec.retired[ri]
+        if i in own[kind]:
+            add("OC114", f"retired {kind} id {i} is still defined in this version", ("retired", ri, "id"))
+        elif (kind, i) not in ever:
+            add("OC114", f"retired {kind} id {i} is not defined by any earlier version in the catalog", ("retired", ri, "id"))
+        if version_key(entry.retired_in) > version_key(spec.version):
+            add("OC114", f"{i} is retired in {entry.retired_in}, after this version", ("retired", ri, "retired_in"))
+        if entry.replaced_by and entry.replaced_by not in own[kind]:
+            add("OC114", f"{i} is replaced by {entry.replaced_by}, which this version does not define",
+                ("retired", ri, "replaced_by"))
+    previous = [o for o in earlier if o.spec.status in SETTLED]
+    if previous and spec.status not in SETTLED:
+        from .diff import diff_specs
+
+        d = diff_specs(previous[-1].spec, spec)
+        if not d.ok:
+            add("OC115", f"{d.problem()}; run: orbitcert specs diff {previous[-1].spec.ref} {doc.path}", ("version",))
+    refs = {o.spec.ref for o in same}
+    if spec.status in (Status.deprecated, Status.withdrawn) and not spec.replaced_by:
+        add("OC116", f"a {spec.status.value} version names no replacement: add replaced_by: {spec.id}@VERSION", ("status",))
+    if spec.replaced_by:
+        if spec.status not in (Status.deprecated, Status.withdrawn):
+            add("OC116", f"replaced_by on a {spec.status.value} version: set status deprecated or withdrawn", ("replaced_by",))
+        if spec.replaced_by not in refs:
+            add("OC116", f"replacement {spec.replaced_by} is not in the catalog", ("replaced_by",))
+    return out

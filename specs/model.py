@@ -23,6 +23,8 @@ IDENT = r"^[a-z][a-z0-9_]*$"
 #: Conformance class ids may also use hyphens (``aead-aes``); they never appear in predicates.
 CLASS_ID = r"^[a-z][a-z0-9_]*(-[a-z0-9_]+)*$"
 REQ_ID = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"
+#: ``ID@VERSION``.
+SPEC_REF = SPEC_ID[:-1] + "@" + SEMVER[1:]
 
 
 class _Strict(BaseModel):
@@ -193,8 +195,24 @@ class Interface(_Strict):
     operations: list[Operation] = Field(default_factory=list)
 
 
+class RetiredId(_Strict):
+    """A requirement or ICS item id that a version stopped defining. Ids are never reused: the
+    entry stays in every later version, so lint can tell a retired id from a new one."""
+
+    id: str = Field(description="The retired requirement or ICS item id.")
+    kind: Literal["requirement", "ics"] = Field(default="requirement", description="What the id named.")
+    retired_in: str = Field(pattern=SEMVER, description="The first version that no longer defines it.")
+    replaced_by: str | None = Field(default=None, description="The id that takes over, if any.")
+    reason: str = ""
+
+
 class Spec(_Strict):
-    """One version of a specification."""
+    """One version of a specification.
+
+    ``status``, ``published``, ``replaced_by`` and ``notice`` are the version's lifecycle: they
+    may change after publication and the content digest does not cover them
+    (:data:`orbitcert.specs.digest.LIFECYCLE_FIELDS`); everything else is immutable once published.
+    """
 
     id: str = Field(pattern=SPEC_ID)
     version: str = Field(pattern=SEMVER)
@@ -202,6 +220,11 @@ class Spec(_Strict):
     title: str = Field(min_length=1)
     published: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
     supersedes: str | None = Field(default=None, description="ID@VERSION this version replaces.")
+    replaced_by: str | None = Field(
+        default=None, pattern=SPEC_REF,
+        description="Lifecycle: ID@VERSION to use instead of this deprecated or withdrawn version.",
+    )
+    notice: str | None = Field(default=None, description="Lifecycle: why the version was deprecated or withdrawn.")
     digest: str | None = Field(
         default=None,
         pattern=r"^sha256:[0-9a-f]{64}$",
@@ -213,6 +236,9 @@ class Spec(_Strict):
     ics: list[IcsItem] = Field(default_factory=list)
     parameters: dict[str, Parameter] = Field(default_factory=dict)
     interface: Interface = Field(default_factory=Interface)
+    retired: list[RetiredId] = Field(
+        default_factory=list, description="Requirement and ICS item ids earlier versions defined and this one does not."
+    )
 
     @property
     def ref(self) -> str:
@@ -261,8 +287,11 @@ def parse_ref(ref: str) -> tuple[str, str | None]:
     return spec_id, (None if version in ("", "latest") else version)
 
 
-def version_key(version: str) -> tuple[int, int, int, int, str]:
-    """Sort key for semver strings (a pre-release sorts before its release)."""
+def version_key(version: str) -> tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]:
+    """Sort key for semver strings, with semver 2.0.0 precedence (item 11): a pre-release sorts
+    before its release; pre-release identifiers compare numerically when numeric (``rc.2`` before
+    ``rc.10``), numeric ones before alphanumeric ones, and a shorter list of equal identifiers first."""
     core, _, pre = version.partition("-")
     major, minor, patch = (int(x) for x in core.split("."))
-    return (major, minor, patch, 0 if pre else 1, pre)
+    ids = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split(".")) if pre else ()
+    return (major, minor, patch, 0 if pre else 1, ids)

@@ -211,6 +211,8 @@ Command = Callable[[Path, dict[str, Path], Path], tuple[list[str], dict[str, str
 PATH_COMMANDS: dict[str, Command] = {
     "specs-lint": lambda bad, good, out: (["specs", "lint", str(bad)], None),
     "specs-freeze": lambda bad, good, out: (["specs", "freeze", str(bad)], None),
+    "specs-publish": lambda bad, good, out: (["specs", "publish", str(bad), "--no-suite"], None),
+    "specs-diff": lambda bad, good, out: (["specs", "diff", REF, str(bad)], None),
     "ics-validate": lambda bad, good, out: (["ics", "validate", str(bad)], None),
     "certify-ics": lambda bad, good, out: (
         ["certify", "--spec", REF, "--ics", str(bad), "--examples", "2", "-o", str(out)], None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from orbitcert.conformance.report import Implementation, Report, SuiteBinding, Thoroughness, build_report
 from orbitcert.conformance.results import TestResult, Verdict
-from orbitcert.specs.freeze import freeze_spec_file
+from orbitcert.specs.lifecycle import publish_spec_file
 from orbitcert.specs.ics import full_ics
 from orbitcert.specs.loader import bundled_catalog_dir, load_ref
 
@@ -17,15 +17,17 @@ BUNDLED_SPEC = bundled_catalog_dir() / "net-optical-isl" / "1.0.0.yaml"
 
 def new_optical_version(catalog: Path, version: str = "2.0.0", marker: str = "352EF853") -> Path:
     """A copy of net-optical-isl 1.0.0 published as ``version`` in ``catalog`` with another
-    attached sync marker (the CCSDS 131.0-B marker of other codes), frozen with its digest."""
+    attached sync marker (the CCSDS 131.0-B marker of other codes), published with
+    :func:`publish_spec_file` (status, date and digest; lint is not the point here)."""
     text = re.sub(r"(?m)^digest: .*\n", "", BUNDLED_SPEC.read_text())  # a new version: not yet frozen
+    text = text.replace("status: published", "status: draft")
     text = re.sub(r"(?m)^version: 1\.0\.0$", f"version: {version}", text)
     text = text.replace('value: "1ACFFC1D"', f'value: "{marker}"')
     text = text.replace("marker\n      0x1ACFFC1D (parameter", f"marker\n      0x{marker} (parameter")
     path = catalog / "net-optical-isl" / f"{version}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
-    freeze_spec_file(path)
+    publish_spec_file(path, lambda p: [], [catalog], on="2026-01-01")
     return path
 
 

@@ -55,7 +55,7 @@ def test_specs_show_machine_formats(cli: Callable[..., Any], fmt: str) -> None:
     result = cli("specs", "show", "net-optical-isl@1.0.0", "--format", fmt)
     assert result.code == 0
     if fmt == "md":
-        assert result.stdout.startswith("# ") and "| OISL-COD-001" in result.stdout.replace("`", "")
+        assert result.stdout.startswith("# ") and "\n#### OISL-COD-001\n" in result.stdout
         return
     data = json.loads(result.stdout) if fmt == "json" else yaml.safe_load(result.stdout)
     assert [r["id"] for r in data["requirements"]][:2] == ["OISL-COD-001", "OISL-COD-002"]
@@ -70,11 +70,21 @@ def test_specs_show_refuses_an_unknown_format(cli: Callable[..., Any]) -> None:
 def test_specs_freeze_records_the_digest(cli: Callable[..., Any], tmp_path: Path) -> None:
     bundled = bundled_catalog_dir() / "net-optical-isl" / "1.0.0.yaml"
     copy = tmp_path / "1.0.0.yaml"
-    copy.write_text(re.sub(r"(?m)^digest: .*\n", "", bundled.read_text()))
+    copy.write_text(re.sub(r"(?m)^digest: .*\n", "", bundled.read_text()).replace("status: published", "status: draft"))
+    result = cli("specs", "freeze", str(copy))
+    assert result.code == 2 and "already published" in result.stderr  # the bundled catalog has 1.0.0
+    draft = copy.read_text().replace("version: 1.0.0", "version: 1.0.1")
+    copy.write_text(draft)
     result = cli("specs", "freeze", str(copy))
     assert result.code == 0
-    assert copy.read_text() == bundled.read_text()
-    assert load_spec_file(copy).digest in result.stdout
+    digest = load_spec_file(copy).digest
+    assert digest in result.stdout
+    assert copy.read_text().replace(f"digest: {digest}\n", "") == draft.replace("status: draft\n", "status: draft\n")
+    published = copy.read_text().replace("status: draft", "status: published")
+    copy.write_text(published)
+    result = cli("specs", "freeze", str(copy))  # never re-blessed once published
+    assert result.code == 2 and "only a draft or a candidate can be frozen" in result.stderr
+    assert copy.read_text() == published
 
 
 def test_keygen_never_overwrites(cli: Callable[..., Any], tmp_path: Path) -> None:

@@ -156,11 +156,17 @@ def test_freeze_text_is_idempotent_and_only_the_digest_changes(text: str, first:
 # --- freeze_spec_file ------------------------------------------------------------------------------
 
 
+def _draft_text(text: str) -> str:
+    """The bundled 1.0.0 file as the draft of a new version 9.0.0 (another content digest)."""
+    return text.replace("status: published", "status: draft").replace("version: 1.0.0", "version: 9.0.0")
+
+
 def _copy_without_digest(tmp_path: Path, transform: str = "") -> Path:
-    text = BUNDLED.read_text(encoding="utf-8")
+    """The bundled file as a draft of 9.0.0 with its digest line removed."""
+    text = _draft_text(BUNDLED.read_text(encoding="utf-8"))
     lines = [ln for ln in text.splitlines(keepends=True) if not ln.startswith("digest:")]
     assert len(lines) == len(text.splitlines()) - 1
-    target = tmp_path / "net-optical-isl" / "1.0.0.yaml"
+    target = tmp_path / "net-optical-isl" / "9.0.0.yaml"
     target.parent.mkdir()
     out = "".join(lines)
     if transform == "crlf":
@@ -169,13 +175,19 @@ def _copy_without_digest(tmp_path: Path, transform: str = "") -> Path:
     return target
 
 
-def test_freeze_restores_the_bundled_file_exactly(tmp_path: Path) -> None:
-    target = _copy_without_digest(tmp_path)
+def _expected(digest: str) -> bytes:
+    """The draft copy with ``digest`` on the line where the bundled file has its own."""
     recorded = load_spec_file(BUNDLED).spec.digest
     assert recorded is not None
-    assert freeze_spec_file(target) == recorded
-    assert target.read_bytes() == BUNDLED.read_bytes()
-    assert [p.name for p in target.parent.iterdir()] == ["1.0.0.yaml"]  # no temporary file left
+    return _draft_text(BUNDLED.read_text(encoding="utf-8")).replace(recorded, digest).encode("utf-8")
+
+
+def test_freeze_puts_the_digest_line_back_where_it_was(tmp_path: Path) -> None:
+    target = _copy_without_digest(tmp_path)
+    digest = freeze_spec_file(target)
+    assert digest == load_spec_file(target).digest != load_spec_file(BUNDLED).digest
+    assert target.read_bytes() == _expected(digest)
+    assert [p.name for p in target.parent.iterdir()] == ["9.0.0.yaml"]  # no temporary file left
 
 
 def test_freeze_keeps_crlf_and_file_mode(tmp_path: Path) -> None:
@@ -183,14 +195,14 @@ def test_freeze_keeps_crlf_and_file_mode(tmp_path: Path) -> None:
     os.chmod(target, 0o640)
     digest = freeze_spec_file(target)
     raw = target.read_bytes()
-    assert raw == BUNDLED.read_bytes().replace(b"\n", b"\r\n")
+    assert raw == _expected(digest).replace(b"\n", b"\r\n")
     assert f"digest: {digest}\r\n".encode() in raw
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
 
 
 def test_freeze_of_a_frozen_file_does_not_rewrite_it(tmp_path: Path) -> None:
-    target = tmp_path / "1.0.0.yaml"
-    target.write_bytes(BUNDLED.read_bytes())
+    target = _copy_without_digest(tmp_path)
+    freeze_spec_file(target)
     os.utime(target, ns=(1_000_000_000, 1_000_000_000))
     freeze_spec_file(target)
     assert target.stat().st_mtime_ns == 1_000_000_000
@@ -200,23 +212,26 @@ def test_freeze_follows_a_symlink(tmp_path: Path) -> None:
     target = _copy_without_digest(tmp_path)
     link = tmp_path / "link.yaml"
     link.symlink_to(target)
-    freeze_spec_file(link)
+    digest = freeze_spec_file(link)
     assert link.is_symlink()
-    assert target.read_bytes() == BUNDLED.read_bytes()
+    assert target.read_bytes() == _expected(digest)
 
 
-def test_draft_may_be_frozen(tmp_path: Path) -> None:
+def test_digest_survives_publication_fields(tmp_path: Path) -> None:
+    """Freezing a draft, then publishing it (status, date) keeps the digest: the lifecycle fields
+    are not content (the README's order of authoring works)."""
     target = _copy_without_digest(tmp_path)
-    target.write_text(target.read_text(encoding="utf-8").replace("status: published", "status: draft"), encoding="utf-8")
     digest = freeze_spec_file(target)
+    text = target.read_text(encoding="utf-8").replace("status: draft", "status: published")
+    target.write_text(text, encoding="utf-8")
     loaded = load_spec_file(target)
-    assert loaded.spec.digest == digest == loaded.digest
+    assert loaded.digest == loaded.spec.digest == digest
 
 
-@pytest.mark.parametrize("status", ["deprecated", "withdrawn"])
-def test_deprecated_and_withdrawn_specs_are_refused(tmp_path: Path, status: str) -> None:
+@pytest.mark.parametrize("status", ["published", "deprecated", "withdrawn"])
+def test_published_deprecated_and_withdrawn_specs_are_refused(tmp_path: Path, status: str) -> None:
     target = _copy_without_digest(tmp_path)
-    text = target.read_text(encoding="utf-8").replace("status: published", f"status: {status}")
+    text = target.read_text(encoding="utf-8").replace("status: draft", f"status: {status}")
     target.write_text(text, encoding="utf-8")
     with pytest.raises(SpecError, match=status) as info:
         freeze_spec_file(target)
@@ -225,13 +240,26 @@ def test_deprecated_and_withdrawn_specs_are_refused(tmp_path: Path, status: str)
 
 
 def test_published_spec_changed_after_freezing_is_refused(tmp_path: Path) -> None:
+    """The gap of the issue: a published file, edited, is never re-blessed with a new digest."""
     target = tmp_path / "1.0.0.yaml"
     text = BUNDLED.read_text(encoding="utf-8").replace("in the Berlekamp dual basis", "in the conventional basis")
     target.write_text(text, encoding="utf-8")
     with pytest.raises(SpecError, match="immutable") as info:
         freeze_spec_file(target)
+    assert "content changed after its digest was recorded" in info.value.message
     assert info.value.path == str(target)
     assert target.read_text(encoding="utf-8") == text
+
+
+def test_a_published_version_number_is_not_refrozen_as_a_draft(tmp_path: Path) -> None:
+    """Setting a published version back to draft elsewhere and freezing it is refused: the
+    catalog already holds that ID@VERSION published."""
+    target = tmp_path / "net-optical-isl" / "1.0.0.yaml"
+    target.parent.mkdir()
+    text = BUNDLED.read_text(encoding="utf-8").replace("status: published", "status: draft")
+    target.write_text(text.replace("in the Berlekamp dual basis", "in the conventional basis"), encoding="utf-8")
+    with pytest.raises(SpecError, match="already published .* with other content"):
+        freeze_spec_file(target)
 
 
 def test_unreadable_and_invalid_files_are_typed_errors(tmp_path: Path) -> None:

@@ -18,6 +18,9 @@ from .results import SEVERITY, Verdict
 
 @dataclass
 class ReportDiff:
+    """What ``orbitcert report diff`` found between a baseline report and the current one: lines
+    describing regressions (exit 1), improvements and other changes."""
+
     regressions: list[str] = field(default_factory=list)
     improvements: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)

@@ -55,6 +55,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="longest protocol line accepted from a product (default 16 MiB)")
     group.addoption("--orbitcert-seed", metavar="N",
                     help="seed of the run's random trials (default: $ORBITCERT_SEED, else drawn fresh; recorded in the report)")
+    group.addoption(
+        "--orbitcert-allow-draft", action="store_true",
+        help="certify against a draft or candidate spec version (the report never certifies)",
+    )
+    group.addoption("--orbitcert-any-status", action="store_true", help=argparse.SUPPRESS)
     group.addoption("--orbitcert-ics", metavar="PATH", help="filled ICS (default: claim every class and option)")
     group.addoption("--orbitcert-out", metavar="DIR", help="write reports here (default: reports/)")
     group.addoption("--orbitcert-catalog", metavar="DIR", action="append", default=[], help="extra spec catalog")
@@ -127,6 +132,8 @@ def pytest_configure(config: pytest.Config) -> None:
             suite=config.getoption("orbitcert_suite"),
             command=config.getoption("orbitcert_impl_cmd"),
             connect=config.getoption("orbitcert_impl_connect"),
+            allow_draft=config.getoption("orbitcert_allow_draft"),
+            any_status=config.getoption("orbitcert_any_status"),
         )
         if target.factory_ref is not None and not options.isolate:
             target.load_factory()

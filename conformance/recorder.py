@@ -35,6 +35,7 @@ from orbitcert.specs.ics import ProductIdentity
 from .interfaces import check_product
 from .interfaces.proxy import InterfaceProxy
 from .options import RunOptions, minimum_examples
+from .delta import suite_file_digests, support_digest
 from .report import Implementation, Report, SuiteBinding, Thoroughness, build_report, now_utc, suite_digest
 from .results import TestResult, Verdict
 from .session import CertificationTarget, declared_identity
@@ -86,7 +87,13 @@ def report_of_run(
             command=target.command or (f"tcp://{target.connect}" if target.connect else None),
             shared_process=shared,
         ),
-        SuiteBinding(path=f"suites/{target.suite.name}", origin=target.suite_origin, digest=suite_digest(target.suite)),
+        SuiteBinding(
+            path=f"suites/{target.suite.name}",
+            origin=target.suite_origin,
+            digest=suite_digest(target.suite),
+            files=suite_file_digests(target.suite),
+            support=support_digest(target.suite),
+        ),
         started=started,
         thoroughness=Thoroughness(
             examples=options.examples,

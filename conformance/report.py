@@ -26,6 +26,7 @@ from .results import ClassResult, Decision, Misdeclaration, RequirementResult, T
 from .verdicts import certification_blockers, decide_classes, misdeclarations, overall_decision, roll_up_requirements
 
 __all__ = [
+    "DeltaRecord",
     "Environment",
     "Implementation",
     "Report",
@@ -71,6 +72,24 @@ class SuiteBinding(_M):
         "override: another suite, asked for explicitly with --suite."
     )
     digest: str = Field(description="sha256 over the suite's files (names and contents).")
+    files: dict[str, str] = Field(
+        default_factory=dict, description="sha256 of each file of the suite, by its path in the suite folder."
+    )
+    support: str | None = Field(
+        default=None,
+        description="sha256 over the orbitcert modules the suite imports, transitively, and the harness's "
+        "plugin and verdict rules (delta re-certification carries a verdict only when this is unchanged).",
+    )
+
+
+class DeltaRecord(_M):
+    """In a report of ``certify --since``: where the carried-over verdicts come from."""
+
+    since_report: str = Field(description="sha256 of the report file whose verdicts were carried over.")
+    since_spec: str = Field(description="ID@VERSION of that report.")
+    since_key_id: str | None = Field(default=None, description="Key id of that report's signature.")
+    carried: list[str] = Field(description="Node ids of the tests whose verdict was carried over, not run.")
+    rerun: list[str] = Field(description="Node ids of the tests run again.")
 
 
 class Environment(_M):
@@ -127,6 +146,9 @@ class Report(_M):
     classes: list[ClassResult]
     requirements: list[RequirementResult]
     tests: list[TestResult]
+    delta: DeltaRecord | None = Field(
+        default=None, description="certify --since: the verdicts carried over from an earlier report, not run."
+    )
     signature: Signature | None = None
 
     def content(self) -> dict[str, Any]:
@@ -190,6 +212,7 @@ def build_report(
     blockers = certification_blockers(
         complete=complete, selected=selected, tests=len(tests),
         examples=thoroughness.examples, minimum_examples=thoroughness.minimum_examples,
+        status=spec.status.value,
     )
     return Report(
         spec=SpecBinding(

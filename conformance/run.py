@@ -48,6 +48,7 @@ from orbitcert.specs.errors import (
 from orbitcert.specs.fsutil import atomic_write
 from orbitcert.specs.ics import ProductIdentity
 
+from .delta import Since, delta_record, plan_recheck
 from .options import SEED_ENV, RunOptions
 from .recorder import canonical_id, report_of_run
 from .report import Report, now_utc
@@ -111,6 +112,8 @@ def pytest_args(target: CertificationTarget, options: RunOptions) -> list[str]:
         args += ["--orbitcert-impl-connect", target.connect]
     if not options.isolate:
         args += ["--orbitcert-no-isolate"]
+    if target.allow_draft:
+        args += ["--orbitcert-allow-draft"]
     if options.call_timeout is not None:
         args += ["--orbitcert-call-timeout", str(options.call_timeout)]
     args += ["--orbitcert-max-message", str(options.max_message), "--orbitcert-memory-limit", str(options.memory_limit)]
@@ -412,12 +415,15 @@ def _interruptible(supervisor: _Supervisor) -> Iterator[None]:
 
 
 def run_certification(
-    target: CertificationTarget, options: RunOptions, progress: Progress | None = None
+    target: CertificationTarget, options: RunOptions, progress: Progress | None = None, since: Since | None = None
 ) -> CertificationRun:
     """Certify ``target`` with ``options`` and return the run's own report (see the module doc).
 
     ``progress(event, data)`` is told ``("selected", count)`` once and ``("result", TestResult)``
-    per test. Raises :class:`~orbitcert.specs.errors.InterfaceError` or
+    per test. With ``since`` (an earlier report, :func:`~orbitcert.conformance.delta.load_since`),
+    only the tests its :func:`~orbitcert.conformance.delta.plan_recheck` plan lists run; the
+    other verdicts are carried over and the report's ``delta`` says so. Raises
+    :class:`~orbitcert.specs.errors.InterfaceError` or
     :class:`~orbitcert.specs.errors.ImplementationError` when the product cannot be used (no test
     ran, no report). An interrupted run returns a report marked incomplete (``run.complete`` is
     False), which never certifies.
@@ -428,7 +434,17 @@ def run_certification(
         if not selected:
             raise RunIncompleteError(f"the suite of {target.loaded.spec.ref} selects no test")
         progress and progress("selected", len(selected))
-        supervisor = _Supervisor(target, options, selected, progress)
+        plan = None
+        to_run = selected
+        if since is not None:
+            plan = plan_recheck(
+                since.report, since.spec, target.loaded, target.ics, selected, target.suite,
+                identity=_identity_before_run(target), examples=options.examples, timeout=options.timeout,
+            )
+            to_run = {t: reqs for t, reqs in selected.items() if t in plan.run}
+            for result in plan.carried.values():
+                progress and progress("result", result)
+        supervisor = _Supervisor(target, options, to_run, progress)
         with _interruptible(supervisor):
             supervisor.run()
         log = supervisor.log.text()
@@ -441,22 +457,50 @@ def run_certification(
             error_cls: type[OrbitcertError] = InterfaceError if kind == "InterfaceError" else ImplementationError
             raise error_cls(message)
         complete = supervisor.interrupted is None
-        results = [supervisor.results[t] for t in selected if t in supervisor.results]
+        results = [supervisor.results[t] for t in to_run if t in supervisor.results]
         if complete:  # every selected test has a result; a missing one is an error
             results += [
                 TestResult(nodeid=t, requirements=reqs, verdict=Verdict.error, message="the test never reported a result")
-                for t, reqs in selected.items() if t not in supervisor.results
+                for t, reqs in to_run.items() if t not in supervisor.results
             ]
+        if plan is not None and since is not None:
+            _same_product(since, target.identity(supervisor.declared))
+            results += list(plan.carried.values())
         report = report_of_run(
             target, options, results,
             started=started, declared=supervisor.declared, workers=max(1, options.workers),
             selected=len(selected), complete=complete,
         )
+        if plan is not None and since is not None:
+            report = report.model_copy(update={"delta": delta_record(since, plan)})
         from .writers import write_reports
 
         signed, paths = write_reports(report, options.out, options.formats, options.sign_key)
         _check_written(paths, options)
     return CertificationRun(signed, paths, log)
+
+
+def _identity_before_run(target: CertificationTarget) -> dict[str, str | None]:
+    """What is known of the product before it runs: how it is reached and its ICS identity."""
+    identity: dict[str, str | None] = {
+        "factory": target.factory_ref,
+        "command": target.command or (f"tcp://{target.connect}" if target.connect else None),
+    }
+    if target.ics.product is not None:
+        identity.update(target.ics.product.model_dump())
+    return identity
+
+
+def _same_product(since: Since, declared: ProductIdentity) -> None:
+    """A product that is another than the earlier report's (by the identity a report records)
+    gets no verdict of it."""
+    old = since.report.implementation
+    for key in ("name", "version", "supplier"):
+        if getattr(declared, key) != getattr(old, key):
+            raise ImplementationError(
+                f"the product declares {key} {getattr(declared, key)!r}, the --since report's product "
+                f"{getattr(old, key)!r}: its verdicts are not this product's; certify without --since"
+            )
 
 
 def _check_written(paths: Sequence[Path], options: RunOptions) -> None:

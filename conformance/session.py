@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from orbitcert.reference_impl import REFERENCES, platform_limits
 from orbitcert.specs.errors import ImplementationError, OptionError, SuiteError
+from orbitcert.specs.lifecycle import check_certifiable
 from orbitcert.specs.ics import Ics, ProductIdentity, full_ics, load_ics, validate_ics_document
 from orbitcert.specs.model import Spec
 from orbitcert.specs.yamlio import load_yaml_file
@@ -147,6 +148,8 @@ class CertificationTarget:
     suite_origin: SuiteOrigin
     command: str | None = None
     connect: str | None = None
+    allow_draft: bool = False
+    warning: str | None = None
     _factory: Callable[..., Any] | None = None
 
     @classmethod
@@ -160,12 +163,18 @@ class CertificationTarget:
         suite: str | Path | None = None,
         command: str | None = None,
         connect: str | None = None,
+        allow_draft: bool = False,
+        any_status: bool = False,
     ) -> CertificationTarget:
         """Load the spec and the ICS (the reference's own when no product is given) and check the
         factory reference; the factory's module is imported only by :meth:`load_factory`, in
         the process that runs the product. ``suite`` replaces the spec's own suite; the report
         then says so (origin ``override``). A product started as ``command`` or reached at
-        ``connect`` (``HOST:PORT``) speaks the product protocol instead of being a factory."""
+        ``connect`` (``HOST:PORT``) speaks the product protocol instead of being a factory.
+
+        The spec's lifecycle (:func:`orbitcert.specs.lifecycle.check_certifiable`): a withdrawn
+        version is refused, a draft or candidate unless ``allow_draft``, a deprecated one sets
+        :attr:`warning`. ``any_status`` skips this (collecting a suite for lint)."""
         given = [name for name, value in (("--impl", impl), ("--impl-cmd", command), ("--impl-connect", connect)) if value]
         if len(given) > 1:
             raise ImplementationError(f"give one of {', '.join(given)}, not several")
@@ -173,8 +182,10 @@ class CertificationTarget:
             command_argv(command)
         if connect is not None:
             parse_address(connect, "impl-connect")
-        loaded = (catalog or Catalog.discover(catalogs)).load(spec_ref)
+        cat = catalog or Catalog.discover(catalogs)
+        loaded = cat.load(spec_ref)
         spec = loaded.spec
+        warning = None if any_status else check_certifiable(loaded, cat, allow_draft)
         if not given:
             if spec.id not in REFERENCES:
                 raise ImplementationError(f"no reference implementation for {spec.id!r}: give --impl")
@@ -196,7 +207,8 @@ class CertificationTarget:
         else:
             folder, origin = suite_dir(loaded)
         return cls(
-            loaded, ics, Path(ics_path) if ics_path else None, impl, folder, origin, command, connect
+            loaded, ics, Path(ics_path) if ics_path else None, impl, folder, origin, command, connect,
+            allow_draft=allow_draft, warning=warning,
         )
 
     def load_factory(self) -> Callable[..., Any]:

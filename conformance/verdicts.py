@@ -286,10 +286,15 @@ def decide_classes(
     return [decide(c.id) for c in spec.classes]
 
 
-def certification_blockers(*, complete: bool, selected: int, tests: int, examples: int, minimum_examples: int) -> list[str]:
-    """Why a report cannot certify, whatever its classes say: an interrupted run, tests without a
+def certification_blockers(
+    *, complete: bool, selected: int, tests: int, examples: int, minimum_examples: int, status: str = "published"
+) -> list[str]:
+    """Why a report cannot certify, whatever its classes say: a spec version that is not
+    published (``status``: draft, candidate, withdrawn), an interrupted run, tests without a
     result, or property tests run with fewer examples than a certification needs."""
-    blockers = []
+    from orbitcert.specs.lifecycle import status_blocker
+
+    blockers = [b for b in [status_blocker(status)] if b]
     if not complete:
         blockers.append("the run was interrupted: the report is incomplete")
     if tests != selected:

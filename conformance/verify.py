@@ -24,9 +24,14 @@ from .writers import read_report_data, report_from_data
 
 
 def verify_report(
-    path: str | Path, public_key: str | Path | None = None, catalogs: Sequence[str | Path] = ()
+    path: str | Path,
+    public_key: str | Path | None = None,
+    catalogs: Sequence[str | Path] = (),
+    since: str | Path | None = None,
 ) -> tuple[list[str], list[str]]:
-    """(problems, notes) for the report at ``path``; no problems means it verifies."""
+    """(problems, notes) for the report at ``path``; no problems means it verifies. ``since`` is
+    the earlier report a delta report (``certify --since``) carried verdicts from: its file
+    digest and every carried test result are checked against it."""
     problems: list[str] = []
     notes: list[str] = []
     raw = read_report_data(path)  # typed errors for unreadable or invalid files
@@ -52,6 +57,7 @@ def verify_report(
         problems.append(f"spec digest {report.spec.digest[:19]}... differs from the catalog's {loaded.digest[:19]}...")
     else:
         notes.append(f"spec digest matches {ref} in the catalog")
+    problems += _status_problems(report.spec.status, loaded.spec.status.value, ref, notes)
     ics = report.ics
     reqs = roll_up_requirements(loaded.spec, ics, report.tests)
     expected = {r.id: r.verdict for r in reqs}
@@ -68,6 +74,7 @@ def verify_report(
     blockers = certification_blockers(
         complete=report.complete, selected=report.selected, tests=len(report.tests),
         examples=report.thoroughness.examples, minimum_examples=report.thoroughness.minimum_examples,
+        status=report.spec.status,
     )
     if blockers != report.blockers:
         problems.append(f"blockers: report says {report.blockers}, the run's record gives {blockers}")
@@ -76,6 +83,19 @@ def verify_report(
         problems.append(f"decision: report says {report.decision.value}, classes give {decision.value}")
     if not report.complete:
         problems.append("the run was interrupted: an incomplete report is never a certification")
+    if report.delta is not None:
+        d = report.delta
+        recorded = {t.nodeid for t in report.tests}
+        if set(d.carried) | set(d.rerun) != recorded or set(d.carried) & set(d.rerun):
+            problems.append("delta: the carried-over and re-run tests do not partition the report's tests")
+        notes.append(
+            f"{len(d.carried)} verdict(s) carried over from the report {d.since_report[:19]}... of {d.since_spec} "
+            f"(not re-run here), {len(d.rerun)} test(s) run"
+        )
+        if since is not None:
+            problems += _carried_problems(report, since)
+    elif since is not None:
+        problems.append("delta: --since given, but the report carries no verdict over (no 'delta')")
     stat_problems = statistical_problems(report)
     problems += stat_problems
     if any(e.kind in ("binomial", "poisson") for t in report.tests for e in t.evidence) and not stat_problems:
@@ -83,6 +103,38 @@ def verify_report(
     if not any(p.startswith(("requirement", "class", "decision", "blockers", "the run", "statistical")) for p in problems):
         notes.append("verdicts, class decisions and decision follow from the test outcomes")
     return problems, notes
+
+
+def _carried_problems(report: Report, since: str | Path) -> list[str]:
+    """A delta report's carried results against the report they came from (given by the user)."""
+    from .delta import report_file_digest
+    from .writers import load_report
+
+    assert report.delta is not None
+    if report_file_digest(since) != report.delta.since_report:
+        return [f"delta: {since} is not the report the verdicts were carried from (its digest differs)"]
+    old = {t.nodeid: t for t in load_report(since).tests}
+    mine = {t.nodeid: t for t in report.tests}
+    out = []
+    for nodeid in report.delta.carried:
+        before = old.get(nodeid)
+        if before is None:
+            out.append(f"delta: carried test {nodeid} is not in {since}")
+        elif before.model_dump(exclude={"requirements"}) != mine[nodeid].model_dump(exclude={"requirements"}):
+            out.append(f"delta: carried test {nodeid} differs from its result in {since}")
+    return out
+
+
+def _status_problems(recorded: str, current: str, ref: str, notes: list[str]) -> list[str]:
+    """The recorded spec status against the catalog's: a report may not claim a version was
+    published when the catalog still has it as a draft or candidate. A version deprecated or
+    withdrawn since the run is a note (the report stays what it was, a record of that day)."""
+    pre_release = ("draft", "candidate")
+    if current in pre_release and recorded not in pre_release:
+        return [f"spec status: the report says {ref} is {recorded}, the catalog has it as a {current}"]
+    if current in ("deprecated", "withdrawn") and current != recorded:
+        notes.append(f"warning: {ref} is {current} since this report was made")
+    return []
 
 
 def statistical_problems(report: Report) -> list[str]:

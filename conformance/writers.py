@@ -98,7 +98,9 @@ def report_markdown(report: Report) -> str:
     lines = [
         f"### orbitcert: {_md_text(s.id)}@{_md_text(s.version)} — **{report.decision.value}**",
         "",
-        f"Product {_md_code(report.implementation.name)} {_md_text(report.implementation.version)}; "
+        *(f"**Cannot certify: {_md_text(b)}**" for b in report.blockers),
+        *([""] if report.blockers else []),
+        f"Spec status: {_md_text(s.status)}. Product {_md_code(report.implementation.name)} {_md_text(report.implementation.version)}; "
         f"tests: {', '.join(f'{_md_text(k)} {v}' for k, v in report.summary.tests.items())}.",
         "",
         "| class | decision | passed | failed | not applicable | advisories |",
@@ -132,6 +134,11 @@ def report_junit(report: Report) -> bytes:
         errors=str(counts.get("error", 0)),
         skipped=str(counts.get("not-applicable", 0) + counts.get("inconclusive", 0) + counts.get("waived", 0)),
     )
+    facts = ET.SubElement(suite, "properties")
+    ET.SubElement(facts, "property", name="spec_status", value=x(report.spec.status))
+    ET.SubElement(facts, "property", name="decision", value=report.decision.value)
+    for b in report.blockers:
+        ET.SubElement(facts, "property", name="blocker", value=x(b))
     for t in report.tests:
         classname, _, name = x(t.nodeid).rpartition("::")
         case = ET.SubElement(suite, "testcase", classname=classname, name=name, time=f"{t.duration:.6f}")

@@ -98,3 +98,8 @@ def say(text: str) -> None:
 def say_error(text: str) -> None:
     """``error: TEXT`` on stderr, ``TEXT`` (from files or products) shown as :func:`say` shows it."""
     err.print(Text.assemble(("error:", "bold red"), " ", printable(text)), highlight=False)
+
+
+def say_warning(text: str) -> None:
+    """``warning: TEXT`` on stderr (``TEXT`` shown as :func:`say` shows it)."""
+    err.print(Text.assemble(("warning:", "bold yellow"), " ", printable(text)), highlight=False)

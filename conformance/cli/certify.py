@@ -14,7 +14,7 @@ from orbitcert.specs.errors import OptionError
 from orbitcert.specs.ics import ics_spec_ref
 from orbitcert.specs.loader import Catalog
 
-from ._common import CatalogOpt, catalog, console, say
+from ._common import CatalogOpt, catalog, console, say, say_warning
 
 HELP = """Run the conformance suites against a product and write signed reports.
 
@@ -99,6 +99,21 @@ def certify(
     memory_limit: Annotated[
         int, typer.Option("--memory-limit", metavar="BYTES", help="Address-space limit of an isolated product.")
     ] = 8 * 1024**3,
+    since: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--since", metavar="REPORT",
+            help="Delta re-certification: run only what changed since this earlier report of the product "
+            "(see `orbitcert report recheck`); its other verdicts are carried over and the report says so.",
+        ),
+    ] = None,
+    allow_draft: Annotated[
+        bool,
+        typer.Option(
+            "--allow-draft",
+            help="Test against a draft or candidate spec version; such a report says so and never certifies.",
+        ),
+    ] = False,
     seed: Annotated[
         str | None,
         typer.Option(
@@ -108,6 +123,7 @@ def certify(
         ),
     ] = None,
 ) -> None:
+    from ..delta import load_since
     from ..options import RunOptions
     from ..run import run_certification
     from ..session import CertificationTarget, importable_from_cwd
@@ -137,16 +153,23 @@ def certify(
         raise OptionError("no spec to certify: give --spec ID@VERSION", field="spec")
     if len(refs) > 1 and ics is not None:
         raise OptionError("--ics applies to one spec: give exactly one --spec with it", field="ics")
+    if len(refs) > 1 and since is not None:
+        raise OptionError("--since applies to one spec: give exactly one --spec with it", field="since")
     if len(refs) > 1 and suite is not None:
         raise OptionError("--suite applies to one spec: give exactly one --spec with it", field="suite")
     targets = [
         CertificationTarget.resolve(
-            r, impl=impl, ics_path=ics, catalog=cat, suite=suite, command=impl_cmd, connect=impl_connect
+            r, impl=impl, ics_path=ics, catalog=cat, suite=suite, command=impl_cmd, connect=impl_connect,
+            allow_draft=allow_draft,
         )
         for r in refs
     ]
+    for target in targets:
+        if target.warning:
+            say_warning(target.warning)
     if sign_key is not None:
         load_private_key(sign_key)
+    earlier = load_since(since, catalog_dirs or []) if since is not None else None
     reports = []
     for target in targets:
         ref = target.loaded.spec.ref
@@ -156,7 +179,7 @@ def certify(
         ) as progress:
             task = progress.add_task(ref, total=None)
             try:
-                run = run_certification(target, options, _progress_bar(progress, task))
+                run = run_certification(target, options, _progress_bar(progress, task), earlier)
             finally:
                 progress.stop()
         reports.append(run.report)
@@ -178,6 +201,11 @@ def certify(
             say(f"{ref}: requirements not passed: {', '.join(failing)}")
         for blocker in r.blockers:
             say(f"{ref}: cannot certify: {blocker}")
+        if r.delta is not None:
+            say(
+                f"{ref}: {len(r.delta.rerun)} test(s) run, {len(r.delta.carried)} verdict(s) carried over from "
+                f"{r.delta.since_spec} (report {r.delta.since_report[:19]}...)"
+            )
         say(f"{ref}: {r.decision.value}; report {options.out / (r.spec.id + '-' + r.spec.version)}.html")
     if not all(r.complete for r in reports):
         say("interrupted: the report written is marked incomplete")

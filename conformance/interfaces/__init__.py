@@ -60,6 +60,7 @@ PROTOCOLS: dict[str, type] = {
     "hw-compute-module": HwComputeModuleProduct,
     "sw-compute-runtime": SwComputeRuntimeProduct,
 }
+"""Spec id -> the typing Protocol its products implement (type-check an adapter against it)."""
 
 #: spec id -> class id -> the Protocol of that class's operations, for specs whose classes are
 #: claimable separately (a product claiming some classes implements only their Protocols).
@@ -68,6 +69,8 @@ CLASS_PROTOCOLS: dict[str, dict[str, type]] = {
     "hw-compute-module": _HW_CLASS_PROTOCOLS,
     "sw-compute-runtime": _SWR_CLASS_PROTOCOLS,
 }
+"""Spec id -> class id -> the Protocol of that class's operations (a product claiming some classes
+implements only their Protocols)."""
 
 
 def required_operations(spec: Spec, classes: Iterable[str]) -> list[str]:

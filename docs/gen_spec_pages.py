@@ -1,9 +1,10 @@
 """mkdocs-gen-files script: one page per spec version in the catalog, plus an index.
 
 The catalog is the one ``orbitcert specs list`` sees (the bundled catalog plus any directory in
-``ORBITCERT_CATALOG``). A page is what ``orbitcert specs show REF --format md`` prints; for a spec
-with a typing Protocol in :data:`orbitcert.conformance.interfaces.PROTOCOLS`, the page ends with
-that Protocol's source (and the source of the TypedDicts its methods use), so the adapter
+``ORBITCERT_CATALOG``). A page is what ``orbitcert specs show REF --format md`` prints
+(:func:`orbitcert.specs.pages.render_spec_markdown`); for a spec with a typing Protocol in
+:data:`orbitcert.conformance.interfaces.PROTOCOLS`, the page also holds that Protocol's source
+(and the source of the TypedDicts its methods use) after the test interface, so the adapter
 contract shown is the code itself. ``docs/hooks.py`` lists the same pages in the navigation.
 """
 
@@ -18,7 +19,7 @@ import mkdocs_gen_files
 from orbitcert.conformance import interfaces
 from orbitcert.conformance.interfaces import CLASS_PROTOCOLS, PROTOCOLS
 from orbitcert.specs.loader import Catalog
-from orbitcert.specs.render import render_spec
+from orbitcert.specs.pages import render_spec_markdown
 
 
 def _typed_dicts(hint: object) -> Iterator[type]:
@@ -71,14 +72,14 @@ index = [
 for loaded in catalog.all_loaded():
     s = loaded.spec
     page = f"specs/{s.id}/{s.version}.md"
-    text = render_spec(loaded, "md")
+    contracts: list[str] = []
     if s.id in CLASS_PROTOCOLS:
         for c in s.classes:
             if c.id in CLASS_PROTOCOLS[s.id]:
-                contract = adapter_contract(CLASS_PROTOCOLS[s.id][c.id], f"Adapter contract (Python), class {c.id}")
-                text = text.rstrip("\n") + "\n\n" + contract
+                contracts.append(adapter_contract(CLASS_PROTOCOLS[s.id][c.id], f"Adapter contract (Python), class {c.id}"))
     elif s.id in PROTOCOLS:
-        text = text.rstrip("\n") + "\n\n" + adapter_contract(PROTOCOLS[s.id])
+        contracts.append(adapter_contract(PROTOCOLS[s.id]))
+    text = render_spec_markdown(loaded, catalog, extra_sections=contracts)
     with mkdocs_gen_files.open(page, "w") as fh:
         fh.write(text)
     index.append(f"| [{s.id}]({s.id}/{s.version}.md) | {s.version} | {s.status.value} | {s.title} |")

@@ -6,7 +6,8 @@
   field in full (prose is wrapped, never cut). Every line is at most ``width`` characters; the one
   exception is a single token longer than ``width`` (a digest in a narrow log, a long URL), which
   is printed alone on its line, unindented and unbroken, so it can still be copied.
-* ``md`` is the documentation site's page (:func:`orbitcert.specs.publish.render_spec_markdown`).
+* ``md`` is the documentation site's page (:func:`orbitcert.specs.pages.render_spec_markdown`); its
+  "Changes since" section compares with the previous version in ``catalog``.
 * ``json`` and ``yaml`` are the validated content of the spec (model field order) plus
   ``computed_digest``, the digest computed from the file as loaded.
 
@@ -28,9 +29,9 @@ from typing import Any, Literal
 
 import yaml
 
-from .loader import LoadedSpec
+from .loader import Catalog, LoadedSpec
 from .model import IcsItem, IcsStatus, IcsType, Operation, Parameter, Requirement, Spec
-from .publish import HEX_SUFFIXES, render_spec_markdown
+from .pages import HEX_SUFFIXES, render_spec_markdown
 from .yamlio import dump_yaml
 
 __all__ = ["FORMATS", "MIN_WIDTH", "Format", "render_spec"]
@@ -49,8 +50,11 @@ _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u20
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 
 
-def render_spec(loaded: LoadedSpec, fmt: Format = "text", width: int = 80) -> str:
+def render_spec(loaded: LoadedSpec, fmt: Format = "text", width: int = 80, catalog: Catalog | None = None) -> str:
     """``loaded`` as ``fmt`` (text, md, json, yaml); ``width`` applies to ``text`` only.
+
+    ``catalog`` (``md`` only; default: the catalog :meth:`Catalog.discover` finds) holds the
+    previous version the page's "Changes since" section compares with.
 
     Raises ValueError for an unknown ``fmt`` or a ``width`` below :data:`MIN_WIDTH`.
     The result ends with one newline.
@@ -60,7 +64,7 @@ def render_spec(loaded: LoadedSpec, fmt: Format = "text", width: int = 80) -> st
             raise ValueError(f"width must be at least {MIN_WIDTH}, got {width}")
         return _render_text(loaded, width)
     if fmt == "md":
-        return _escape_unsafe(render_spec_markdown(loaded), keep="\n\t")
+        return render_spec_markdown(loaded, catalog)
     if fmt == "json":
         return _render_json(_content(loaded))
     if fmt == "yaml":

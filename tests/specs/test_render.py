@@ -13,7 +13,7 @@ import yaml
 from orbitcert.specs.digest import content_digest
 from orbitcert.specs.loader import LoadedSpec, load_ref
 from orbitcert.specs.model import Spec
-from orbitcert.specs.publish import render_spec_markdown
+from orbitcert.specs.pages import render_spec_markdown
 from orbitcert.specs.render import render_spec
 
 REF = "net-optical-isl@1.0.0"
@@ -160,7 +160,12 @@ def test_yaml_parses_to_the_same_data_as_json(loaded: LoadedSpec) -> None:
 
 
 def test_markdown_is_the_site_page(loaded: LoadedSpec) -> None:
-    assert render_spec(loaded, "md") == render_spec_markdown(loaded)
+    md = render_spec(loaded, "md")
+    assert md == render_spec_markdown(loaded)
+    # The page's layout (tests/docs/test_spec_pages.py checks it through Python-Markdown): one block
+    # per requirement under its id, and the changes since the previous version (none for 1.0.0).
+    assert [line[5:] for line in md.splitlines() if line.startswith("#### ")] == [r.id for r in loaded.spec.requirements]
+    assert "## Changes since the previous version" in md and "first version" in md
 
 
 def test_recorded_digest_mismatch_is_flagged(loaded: LoadedSpec) -> None:

@@ -30,7 +30,9 @@ __all__ = ["ReferenceLinkSecurity", "create"]
 
 
 class ReferenceLinkSecurity:
-    """Golden-model implementation of the ``sec-link-security`` test interface (all six classes)."""
+    """Golden-model implementation of the ``sec-link-security`` test interface (every class: the six
+    of 1.0.0 and aead-ccm of 1.1.0, which it provides when built from a spec whose ``key_lengths``
+    name aes-256-ccm)."""
 
     name = "orbitcert-reference-security"
     version = "1.0.0"
@@ -63,6 +65,11 @@ class ReferenceLinkSecurity:
                 f"not {frame_type}"
             )
         model = parse_sa(sa)
+        if model.algorithm not in self.params.algorithms:  # e.g. aes-256-ccm under sec-link-security 1.0.0
+            raise ProvisioningError(
+                f"sa.algorithm: {model.algorithm!r} is not an algorithm of the spec version under test "
+                f"(its parameter key_lengths names {', '.join(self.params.algorithms)})"
+            )
         require_algorithm(model.algorithm)
         self.sas.configure(model)
 

@@ -1,7 +1,8 @@
 """The key store: keys by id with the states of CCSDS 355.1-B-1 3.2.
 
 A key is pre-activation, active, deactivated or destroyed. Only an active key of the algorithm's
-length is ever used (SEC-KEY-001); destruction erases the key value. The multi-key transitions
+length is ever used (SEC-KEY-001; for aes-256-ccm, a 32-octet key: SEC-CCM-006); destruction
+erases the key value. The multi-key transitions
 (:meth:`KeyStore.transition`, :meth:`KeyStore.install`) check every key first and then change all
 of them, or raise and change none (SEC-KEY-003, SEC-KEY-002).
 """
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Final
 
-from .crypto import KEY_LENGTHS, GcmCipher, sm4_gcm_supported
+from .crypto import KEY_LENGTHS, AeadCipher, aead_cipher, sm4_gcm_supported
 from .errors import ProcedureError, ProvisioningError
 
 __all__ = ["KEY_ID_MAX", "MAX_KEY_LENGTH", "Key", "KeyState", "KeyStore"]
@@ -48,11 +49,12 @@ _TRANSITIONS: Final = {
 
 
 class KeyStore:
-    """Keys by id (0 .. 65535) and a cache of one :class:`GcmCipher` per usable (key, algorithm)."""
+    """Keys by id (0 .. 65535) and a cache of one cipher (:class:`~.crypto.GcmCipher` or
+    :class:`~.crypto.CcmCipher`) per usable (key, algorithm)."""
 
     def __init__(self) -> None:
         self._keys: dict[int, Key] = {}
-        self._ciphers: dict[tuple[int, str], GcmCipher] = {}
+        self._ciphers: dict[tuple[int, str], AeadCipher] = {}
 
     # -- provisioning -----------------------------------------------------------------------
 
@@ -100,7 +102,7 @@ class KeyStore:
         """Whether ``key`` may be used (SEC-KEY-001: only active keys). Overridden by broken products."""
         return key.state is KeyState.ACTIVE
 
-    def cipher(self, key_id: int | None, algorithm: str) -> GcmCipher | None:
+    def cipher(self, key_id: int | None, algorithm: str) -> AeadCipher | None:
         """The cached cipher of an active ``key_id`` of ``algorithm``'s length, else None (key_not_active)."""
         if key_id is None:
             return None
@@ -112,7 +114,7 @@ class KeyStore:
             return None
         if algorithm == "sm4-gcm" and not sm4_gcm_supported():
             return None
-        cipher = GcmCipher(algorithm, key.value)
+        cipher = aead_cipher(algorithm, key.value)
         self._ciphers[(key_id, algorithm)] = cipher
         return cipher
 

@@ -129,7 +129,7 @@ class ExtendedProcedures:
         if master is None:
             raise ProcedureError("unknown_key_or_sa", f"otar: master key {master_id} is unknown")
         cipher = self.keys.cipher(master_id, "aes-256-gcm")
-        if cipher is None:
+        if not isinstance(cipher, GcmCipher):  # None: not an active 32-octet key
             raise ProcedureError("invalid_state", f"otar: master key {master_id} is not an active 32-octet key")
         plain = self.decrypt_otar(cipher, iv, sealed, head + value[:2])
         if plain is None:

@@ -1,7 +1,9 @@
 """Security associations (CCSDS 355.0-B-2 2.3) and the normative parameters of the profile.
 
 * :class:`SecurityParameters` - the constants of ``sec-link-security`` read from the spec under
-  test (:meth:`SecurityParameters.from_spec`), 1.0.0's values by default.
+  test (:meth:`SecurityParameters.from_spec`), 1.0.0's values by default. Its ``key_lengths``
+  decide which algorithms the product accepts: 1.0.0 names the GCM suites, 1.1.0 adds
+  aes-256-ccm (with ``ccm_parameters``), so the reference built for 1.0.0 refuses a CCM SA.
 * :class:`SecurityAssociation` - the pydantic model of one SA. Its fields are exactly those of
   the ``configure_sa`` operation's ``sa`` argument (the 355.0-B-2 managed parameters): spi,
   frame_type, segment_header, fecf, service_type, algorithm, ekid, akid, iv_length,
@@ -14,8 +16,9 @@
   procedures change (IV, sequence number, SA state, keys), with the per-SA constants of the
   per-frame path precomputed. :class:`SaTable` holds at most ``max_sas`` of them.
 
-The reference secures TC and USLP frames only: an SA of frame type tm or aos, and one of service
-type encryption (no GCM suite of this profile provides it), are refused (``configure_sa``).
+The reference secures TC and USLP frames only: an SA of frame type tm or aos, one of service
+type encryption (no suite of this profile provides it), and an aes-256-ccm SA of any service but
+authenticated encryption (SEC-CCM-005) are refused (``configure_sa``).
 """
 
 from __future__ import annotations
@@ -61,6 +64,10 @@ _SA_STATES: Final = ("unkeyed", "keyed", "operational", "expired")
 PROCESSING_ORDER: Final[tuple[str, ...]] = (
     "invalid_spi", "sa_not_operational", "key_not_active", "malformed", "bad_sequence_number", "bad_iv", "bad_mac"
 )
+#: Key octets of every algorithm the reference provides; a spec's ``key_lengths`` names some of them.
+_KNOWN_KEY_LENGTHS: Final[dict[str, int]] = {"aes-256-gcm": 32, "sm4-gcm": 16, "aes-256-ccm": 32}
+#: Spec parameter ``ccm_parameters`` of 1.1.0 (NIST SP 800-38C A.2.1): the values the reference implements.
+CCM_PARAMETERS: Final[dict[str, int]] = {"nonce_length": 12, "length_field_length": 3, "tag_length": 16, "b0_flags": 0x7A}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -111,6 +118,13 @@ class SecurityParameters:
     sa_state_codes: Mapping[str, int] = field(
         default_factory=lambda: {"unkeyed": 1, "keyed": 2, "operational": 3, "expired": 4}
     )
+    #: ``ccm_parameters`` (1.1.0 on); None for a spec version without AES-256-CCM.
+    ccm_parameters: Mapping[str, int] | None = None
+
+    @property
+    def algorithms(self) -> tuple[str, ...]:
+        """The algorithms of the spec under test (the keys of its ``key_lengths``)."""
+        return tuple(self.key_lengths)
 
     def __post_init__(self) -> None:
         if self.spi_length != 2:
@@ -121,10 +135,24 @@ class SecurityParameters:
             raise ProvisioningError(f"spec parameter 'fecf_length': only 2 is supported, got {self.fecf_length}")
         if not self.mac_lengths or any(not 1 <= m <= 16 for m in self.mac_lengths):
             raise ProvisioningError(f"spec parameter 'mac_lengths': expected lengths 1 .. 16, got {self.mac_lengths}")
-        if dict(self.key_lengths) != {"aes-256-gcm": 32, "sm4-gcm": 16}:
+        lengths = dict(self.key_lengths)
+        if any(name not in lengths for name in ("aes-256-gcm", "sm4-gcm")) or any(
+            _KNOWN_KEY_LENGTHS.get(name) != octets for name, octets in lengths.items()
+        ):
             raise ProvisioningError(
-                "spec parameter 'key_lengths': AES-256-GCM takes 32-octet and SM4-GCM 16-octet keys, got "
-                f"{dict(self.key_lengths)}"
+                "spec parameter 'key_lengths': AES-256-GCM takes 32-octet and SM4-GCM 16-octet keys (and AES-256-CCM, "
+                f"where the spec has it, 32-octet keys), got {lengths}"
+            )
+        has_ccm = "aes-256-ccm" in lengths
+        if has_ccm != (self.ccm_parameters is not None):
+            raise ProvisioningError(
+                "spec parameters 'key_lengths' and 'ccm_parameters': a spec with aes-256-ccm has both, "
+                f"got key_lengths {sorted(lengths)} and ccm_parameters {self.ccm_parameters}"
+            )
+        if self.ccm_parameters is not None and dict(self.ccm_parameters) != CCM_PARAMETERS:
+            raise ProvisioningError(
+                f"spec parameter 'ccm_parameters': the reference implements {CCM_PARAMETERS} (NIST SP 800-38C A.2.1 "
+                f"with the 12-octet IV as nonce and a 16-octet tag), not {dict(self.ccm_parameters)}"
             )
         if tuple(self.processing_order) != PROCESSING_ORDER:
             raise ProvisioningError(
@@ -154,7 +182,7 @@ class SecurityParameters:
             if not isinstance(raw, list):
                 raise ProvisioningError(f"spec parameter 'mac_lengths': expected a list, got {raw!r}")
             kwargs["mac_lengths"] = tuple(_int("mac_lengths", m) for m in raw)
-        for name in ("key_lengths", "ep_status", "sa_state_codes"):
+        for name in ("key_lengths", "ep_status", "sa_state_codes", "ccm_parameters"):
             if name in values:
                 kwargs[name] = _int_map(name, values[name])
         if "processing_order" in values:
@@ -206,7 +234,7 @@ class SecurityAssociation(BaseModel):
     segment_header: bool = False
     fecf: bool = True
     service_type: Literal["authenticated_encryption", "authentication", "encryption"]
-    algorithm: Literal["aes-256-gcm", "sm4-gcm"]
+    algorithm: Literal["aes-256-gcm", "sm4-gcm", "aes-256-ccm"]
     ekid: int | None = Field(ge=0, le=65535)
     akid: int | None = Field(ge=0, le=65535)
     iv_length: int = Field(ge=1, le=12)
@@ -391,7 +419,12 @@ class SaTable:
             )
         if sa.service_type == "encryption":
             raise ProvisioningError(
-                "sa.service_type: 'encryption' (without authentication) is provided by no GCM suite of this profile"
+                "sa.service_type: 'encryption' (without authentication) is provided by no suite of this profile"
+            )
+        if sa.algorithm == "aes-256-ccm" and sa.service_type != "authenticated_encryption":
+            raise ProvisioningError(
+                f"sa.service_type: aes-256-ccm provides the authenticated-encryption service only, not "
+                f"{sa.service_type!r} (SEC-CCM-005)"
             )
         if sa.mac_length not in self.mac_lengths:
             raise ProvisioningError(f"sa.mac_length: {sa.mac_length} is not one of {list(self.mac_lengths)} (mac_lengths)")

@@ -1,4 +1,4 @@
-"""ApplySecurity and ProcessSecurity of CCSDS 355.0-B-2 for TC and USLP frames (GCM suites).
+"""ApplySecurity and ProcessSecurity of CCSDS 355.0-B-2 for TC and USLP frames (GCM and CCM suites).
 
 Protected frame layout (SEC-AES-001; 355.0-B-2 3.2, 232.0-B-4 4.1.3.2, 732.1-B-2 4.1.2)::
 
@@ -9,7 +9,8 @@ Protected frame layout (SEC-AES-001; 355.0-B-2 3.2, 232.0-B-4 4.1.3.2, 732.1-B-2
 * The additional authenticated data (355.0-B-2 4.2.2.3) is the primary header, the segment header
   and the security header, each octet ANDed with the SA's authentication bit mask; for the
   authentication service (4.2.2.4) it runs on to the last octet of the data field and the MAC is
-  the GMAC of it.
+  the GMAC of it. With aes-256-ccm (sec-link-security 1.1.0) the same masked AAD is CCM's
+  associated data and the full 12-octet IV its nonce (NIST SP 800-38C; SEC-CCM-001..004).
 * ApplySecurity (4.2.2) increments the SA's IV (mod 2^96, SEC-AES-006) and sequence number
   (mod 2^(8 n), SEC-ARP-004), rewrites the frame length field and recomputes the FECF (SEC-AES-004).
 * ProcessSecurity (4.2.3) finds the SA by the spec's ``spi_lookup`` and checks, in the order of the
@@ -22,8 +23,8 @@ Protected frame layout (SEC-AES-001; 355.0-B-2 3.2, 232.0-B-4 4.1.3.2, 732.1-B-2
 The per-frame path uses slices and ``int.from_bytes`` only (the layouts are declared once with
 construct in :mod:`orbitcert.reference_impl.frames`); :meth:`SdlsEngine.protect_batch` protects
 many frames under one SA for throughput. The public hook methods (:meth:`SdlsEngine.mask`,
-:meth:`SdlsEngine.additional_data`, :meth:`SdlsEngine.next_iv`, :meth:`SdlsEngine.window_accepts`)
-are the seams the deliberately broken test products override.
+:meth:`SdlsEngine.additional_data`, :meth:`SdlsEngine.next_iv`, :meth:`SdlsEngine.nonce`,
+:meth:`SdlsEngine.window_accepts`) are the seams the deliberately broken test products override.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from ..frames import (
     frame_type_of,
     set_frame_length_fast,
 )
-from .crypto import GcmCipher
+from .crypto import AeadCipher
 from .errors import FrameError, KeyStateError, SaStateError, UnknownSaError
 from .keys import KeyStore
 from .sa import SaRecord, SaTable, SecurityParameters
@@ -161,6 +162,12 @@ class SdlsEngine:
         """The IV of the next protected frame: the SA's IV + 1 mod 2^96 (SEC-AES-006)."""
         return (sa.iv + 1) % _IV_MODULUS
 
+    def nonce(self, sa: SaRecord, iv: int) -> bytes:
+        """The 12 octets the cipher takes for the frame whose full IV is ``iv``: the GCM IV
+        (SEC-AES-002) or the CCM nonce N (SEC-CCM-004), always the full IV, whatever the SA's
+        iv_length. A hook, so a test product can deviate."""
+        return iv.to_bytes(12, "big")
+
     def before_mac(self, sa: SaRecord, iv: int, sn: int) -> None:
         """Between the window checks and the MAC check, the SA must stay as it is: a frame that
         then fails its MAC leaves no trace (SEC-ARP-003). A hook, so a test product can deviate."""
@@ -178,7 +185,7 @@ class SdlsEngine:
         """The CRC-16 register after ``data``, starting from ``register`` (232.0-B-4 4.1.4.2)."""
         return fecf(data, self._crc_poly, register)
 
-    def _resolve_for_apply(self, spi: int) -> tuple[SaRecord, GcmCipher]:
+    def _resolve_for_apply(self, spi: int) -> tuple[SaRecord, AeadCipher]:
         if isinstance(spi, bool) or not isinstance(spi, int):
             raise UnknownSaError(f"spi: expected an integer, got {spi!r}")
         sa = self.sas.get(spi)
@@ -214,7 +221,7 @@ class SdlsEngine:
         apply = self._apply
         return [apply(sa, cipher, frame if isinstance(frame, bytes) else bytes(frame)) for frame in frames]
 
-    def _apply(self, sa: SaRecord, cipher: GcmCipher, frame: bytes) -> bytes:
+    def _apply(self, sa: SaRecord, cipher: AeadCipher, frame: bytes) -> bytes:
         n = len(frame)
         frame_type = sa.frame_type
         if frame_type_of(frame) != frame_type:
@@ -263,11 +270,12 @@ class SdlsEngine:
             )
         masked = self.mask(sa, aad)
         prefix = header_bytes + security_header
+        nonce = self.nonce(sa, iv)
         if sa.aead:
-            sealed = cipher.seal(iv_bytes, data, masked)  # ciphertext || 16-octet tag
+            sealed = cipher.seal(nonce, data, masked)  # ciphertext || 16-octet tag
             parts: list[Any] = [prefix, sealed if sa.mac_length == 16 else sealed[: len(sealed) - 16 + sa.mac_length]]
         else:
-            parts = [prefix, data, cipher.gmac(iv_bytes, masked)[: sa.mac_length]]
+            parts = [prefix, data, cipher.gmac(nonce, masked)[: sa.mac_length]]
         if ocf:
             parts.append(ocf)
         if sa.fecf:
@@ -365,8 +373,8 @@ class SdlsEngine:
         iv = (sa.iv + delta) % _IV_MODULUS
         self.before_mac(sa, iv, sn)
 
-        # MAC (SEC-AES-005, SEC-AUTH-002)
-        iv_bytes = iv.to_bytes(12, "big")
+        # MAC (SEC-AES-005, SEC-AUTH-002, SEC-CCM-003)
+        iv_bytes = self.nonce(sa, iv)
         data = view[header_end:data_end]
         mac_end = data_end + sa.mac_length
         masked = self.mask(sa, self.additional_data(sa, frame[:head], frame[head:header_end], data))

@@ -34,6 +34,7 @@ from orbitcert.specs.errors import InputFileError, OptionError
 from orbitcert.specs.fsutil import atomic_write
 from orbitcert.specs.ics import ics_template
 from orbitcert.specs.model import Operation, Spec
+from orbitcert.specs.pages import python_type
 
 __all__ = ["LANGUAGES", "GeneratedFile", "class_name", "describe", "generate", "module_name", "write_skeleton"]
 
@@ -218,51 +219,18 @@ def _property_lines(key: str, schema: Any, required: bool, indent: str) -> list[
 
 
 class _Hints:
-    """Type hints for one module, remembering which imports they need."""
+    """Type hints for one module (:func:`orbitcert.specs.pages.python_type`, the spec pages' own
+    rendering of a schema), remembering which imports they need."""
 
     def __init__(self) -> None:
         self.sequence = False
         self.any = False
 
     def hint(self, schema: Any, argument: bool) -> str:
-        if not isinstance(schema, Mapping):
-            self.any = True
-            return "Any"
-        for key in ("oneOf", "anyOf"):
-            if isinstance(schema.get(key), list) and schema[key]:
-                return self._union([self.hint(branch, argument) for branch in schema[key]])
-        if _is_bytes(schema):
-            return "bytes"
-        kind = schema.get("type")
-        if isinstance(kind, list):
-            return self._union([self.hint({**schema, "type": k}, argument) for k in kind])
-        simple = {"integer": "int", "number": "float", "boolean": "bool", "string": "str", "null": "None"}
-        if kind in simple:
-            return simple[kind]
-        if kind == "array":
-            item = self.hint(schema.get("items", {}), argument)
-            if argument:
-                self.sequence = True
-                return f"Sequence[{item}]"
-            return f"list[{item}]"
-        self.any = True
-        if kind == "object":
-            return "dict[str, Any]"
-        return "Any"
-
-    @staticmethod
-    def _union(parts: list[str]) -> str:
-        seen: list[str] = []
-        for part in parts:
-            for p in part.split(" | "):
-                if p not in seen:
-                    seen.append(p)
-        if "Any" in seen:
-            return "Any"
-        if "None" in seen:  # ``X | None`` reads best
-            seen.remove("None")
-            seen.append("None")
-        return " | ".join(seen)
+        text = python_type(schema, argument)
+        self.sequence |= "Sequence[" in text
+        self.any |= re.search(r"\bAny\b", text) is not None
+        return text
 
 
 def _python_default(value: Any, schema: Mapping[str, Any]) -> str:

@@ -64,7 +64,8 @@ __all__ = [
 #: an unchanged ICS: additions, editorial edits and the requirement changes (handled per test).
 #: An operation gaining classes or argument enum values (MINOR) is local too: requests an unchanged
 #: test sends validate as before, and results are checked against an unchanged schema. A table or
-#: list parameter that gained entries is not: a test may iterate over it.
+#: list parameter that gained entries is not: a test may iterate over it. An added parameter is
+#: decided per test file (:func:`_reads_of`): unchanged code that names it may read it with a default.
 LOCAL_CHANGES = (
     "requirement.",
     "class.added",
@@ -72,7 +73,6 @@ LOCAL_CHANGES = (
     "ics.added",
     "ics.text",
     "ics.values-widened",
-    "parameter.added",
     "parameter.text",
     "operation.added",
     "operation.text",
@@ -105,12 +105,22 @@ def _sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
+#: Files of the suite's parent folder (the run's ``--rootdir`` and ``--confcutdir``) that pytest
+#: loads: they count as shared files of the suite, named ``../<name>``.
+PARENT_FILES = ("conftest.py", "pytest.ini")
+
+
 def suite_file_digests(suite: Path) -> dict[str, str]:
-    """``{relative path: sha256}`` of every file of the suite folder (caches excluded)."""
-    return {
+    """``{relative path: sha256}`` of every file of the suite folder (caches excluded), and of
+    the :data:`PARENT_FILES` beside it, as ``../conftest.py``."""
+    out = {
         f.relative_to(suite).as_posix(): _sha256(f.read_bytes())
         for f in sorted(p for p in suite.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     }
+    for name in PARENT_FILES:
+        if (suite.parent / name).is_file():
+            out[f"../{name}"] = _sha256((suite.parent / name).read_bytes())
+    return out
 
 
 @functools.cache
@@ -251,22 +261,73 @@ _LOCAL_WHEN_ADDITIVE = ("operation.arguments", "operation.classes")
 
 
 def _local(change: Change) -> bool:
-    if change.kind.startswith(LOCAL_CHANGES):
+    if change.kind.startswith(LOCAL_CHANGES) or change.kind == "parameter.added":  # added: decided per test file
         return True
     return change.kind in _LOCAL_WHEN_ADDITIVE and change.bump <= Bump.MINOR
 
 
-def _ics_differences(old: Ics, new: Ics, old_spec_classes: set[str], new_spec: LoadedSpec) -> list[str]:
+def _ics_differences(
+    old: Ics, new: Ics, old_spec: LoadedSpec, new_spec: LoadedSpec
+) -> list[str]:
+    """Claims and answers that differ for the classes and items both versions define (an answer
+    that appears or disappears counts: an unanswered optional number is absent, not false)."""
     spec = new_spec.spec
-    both_classes = old_spec_classes & {c.id for c in spec.classes}
+    both_classes = {c.id for c in old_spec.spec.classes} & {c.id for c in spec.classes}
+    both_items = {i.id for i in old_spec.spec.ics} & {i.id for i in spec.ics}
     out = []
     for c in sorted(both_classes):
         if (c in old.classes) != (c in new.classes):
             out.append(f"class {c} is {'now' if c in new.classes else 'no longer'} claimed")
-    for item in spec.ics:
-        if item.id in old.items and item.id in new.items and old.items[item.id] != new.items[item.id]:
-            out.append(f"ICS item {item.id}: {old.items[item.id]!r} -> {new.items[item.id]!r}")
+    for item in sorted(both_items):
+        if old.items.get(item, _UNANSWERED) != new.items.get(item, _UNANSWERED):
+            out.append(f"ICS item {item}: {old.items.get(item, 'unanswered')!r} -> {new.items.get(item, 'unanswered')!r}")
     return out
+
+
+_UNANSWERED = object()
+
+
+def test_modules(suite: Path) -> set[str]:
+    """The suite's test modules (``test_*.py``, by path in the suite) that no other suite file
+    imports; every other file (conftest, helpers, data, a test module another one imports) is
+    shared by all its tests."""
+    modules = {f.relative_to(suite).as_posix() for f in suite.rglob("test_*.py") if "__pycache__" not in f.parts}
+    texts = [f.read_text(encoding="utf-8", errors="replace") for f in suite.rglob("*.py") if "__pycache__" not in f.parts]
+    imported = set()
+    for m in modules:
+        stem = re.escape(Path(m).stem)
+        pattern = re.compile(rf"^[ \t]*(from[ \t]+\.*{stem}\b|import[ \t]+{stem}\b)", re.M)
+        if any(pattern.search(t) for t in texts):
+            imported.add(m)
+    return modules - imported
+
+
+def _closure_texts(files: Sequence[Path]) -> list[str]:
+    """The texts of ``files`` and of the orbitcert modules they import, transitively."""
+    todo: set[str] = set()
+    texts = []
+    for f in files:
+        todo |= _imports(f, None)
+        texts.append(f.read_text(encoding="utf-8", errors="replace"))
+    seen: dict[str, Path] = {}
+    while todo:
+        name = todo.pop()
+        if name in seen or (path := _module_file(name)) is None:
+            continue
+        seen[name] = path
+        todo |= _imports(path, name) - seen.keys()
+        texts.append(path.read_text(encoding="utf-8", errors="replace"))
+    return texts
+
+
+def _reads_of(suite: Path, file: str, names: Sequence[str]) -> list[str]:
+    """Which of the parameter ``names`` the code a test file runs names literally: the file, the
+    suite's shared files, and the orbitcert modules they import. (A parameter read under a
+    computed name is not seen: the bundled suites and references name every parameter.)"""
+    tests = test_modules(suite)
+    shared = [f for f in suite.rglob("*.py") if f.relative_to(suite).as_posix() not in tests and "__pycache__" not in f.parts]
+    words = set(re.findall(r"\w+", "\n".join(_closure_texts([suite / file, *shared]))))
+    return [n for n in names if n in words]
 
 
 def plan_recheck(
@@ -280,12 +341,15 @@ def plan_recheck(
     identity: Mapping[str, str | None] | None = None,
     examples: int | None = None,
     timeout: float | None = None,
+    origin: str = "bundled",
+    call_timeout: float | None = None,
 ) -> RecheckPlan:
     """The plan for re-certifying the product of ``old`` against ``new_spec`` (module docstring).
 
     ``selected`` maps the new run's test ids to their requirements, ``suite`` is the new suite
     folder, ``identity`` the new run's product (``name``, ``version``, ``supplier``, ``factory``,
-    ``command``), ``examples`` and ``timeout`` the new run's settings (None: not compared).
+    ``command``), ``examples`` and ``timeout`` the new run's settings (None: not compared),
+    ``call_timeout`` its product call limit and ``origin`` its suite's origin (always compared).
     Raises :class:`OptionError` when ``old`` is of another spec.
     """
     if old.spec.id != new_spec.spec.id:
@@ -295,6 +359,12 @@ def plan_recheck(
     why = plan.global_reasons
     if not old.complete or old.blockers:
         why.append("the old report is not a complete certification run: " + "; ".join(old.blockers or ["incomplete"]))
+    if old.implementation.shared_process:
+        why.append("the old run's product shared the harness's process (--no-isolate): its verdicts carry nothing")
+    if (old.suite.origin, old.suite.path) != (origin, f"suites/{suite.name}"):
+        why.append(f"another suite: {old.suite.origin} {old.suite.path} -> {origin} suites/{suite.name}")
+    if old.thoroughness.call_timeout != call_timeout:
+        why.append(f"product call limit {old.thoroughness.call_timeout} -> {call_timeout}")
     if identity is not None:
         for key in ("name", "version", "supplier", "factory", "command"):
             if key in identity and identity[key] != getattr(old.implementation, key):
@@ -303,16 +373,16 @@ def plan_recheck(
         why.append(f"the old run used {old.thoroughness.examples} hypothesis examples, this one {examples}")
     if timeout is not None and old.thoroughness.timeout != timeout:
         why.append(f"time limit {old.thoroughness.timeout:g} s -> {timeout:g} s")
-    why += _ics_differences(old.ics, ics, {c.id for c in old_spec.spec.classes}, new_spec)
+    why += _ics_differences(old.ics, ics, old_spec, new_spec)
     files = suite_file_digests(suite)
     if not old.suite.files or old.suite.support is None:
         why.append("the old report does not record per-file suite digests")
     else:
         if old.suite.support != support_digest(suite):
             why.append("the orbitcert code the suite runs (harness, interfaces, helpers) changed")
+        tests = test_modules(suite)
         shared = sorted(
-            f for f in files.keys() | old.suite.files.keys()
-            if not Path(f).name.startswith("test_") and files.get(f) != old.suite.files.get(f)
+            f for f in files.keys() | old.suite.files.keys() if f not in tests and files.get(f) != old.suite.files.get(f)
         )
         if shared:
             why.append(f"shared suite file(s) changed: {', '.join(shared)}")
@@ -323,6 +393,8 @@ def plan_recheck(
     old_tests = {t.nodeid: t for t in old.tests}
     changed = changed_requirements(d)
     prefix = suite.name + "/"
+    added = sorted(c.subject for c in d.changes if c.kind == "parameter.added")
+    reads: dict[str, list[str]] = {}
     for nodeid, reqs in selected.items():
         if why:
             plan.run[nodeid] = "every test runs again"
@@ -338,6 +410,8 @@ def plan_recheck(
             plan.run[nodeid] = "names other requirements"
         elif touched:
             plan.run[nodeid] = f"requirement {touched[0]} new or changed"
+        elif added and (named := reads[file] if file in reads else reads.setdefault(file, _reads_of(suite, file, added))):
+            plan.run[nodeid] = f"its code names the new parameter {named[0]}"
         else:
             plan.carried[nodeid] = before.model_copy(update={"requirements": list(reqs)})
     plan.dropped = sorted(set(old_tests) - set(selected))

@@ -101,6 +101,7 @@ def report_of_run(
             derandomized=True,
             timeout=options.timeout,
             seed=options.seed,
+            call_timeout=options.call_timeout,
         ),
         workers=workers,
         complete=complete,

@@ -111,6 +111,9 @@ class Thoroughness(_M):
     seed: int | None = Field(
         default=None, description="Seed of the run's random trials (replay the run with --seed); drawn fresh unless given."
     )
+    call_timeout: float | None = Field(
+        default=None, description="Seconds one product call could take (--call-timeout; null: each operation's own limit)."
+    )
 
 
 class Summary(_M):

@@ -53,7 +53,7 @@ from .options import SEED_ENV, RunOptions
 from .recorder import canonical_id, report_of_run
 from .report import Report, now_utc
 from .results import TestResult, Verdict
-from .session import CertificationTarget
+from .session import CertificationTarget, suite_location_args
 
 __all__ = ["CertificationRun", "pytest_args", "run_certification"]
 
@@ -96,7 +96,7 @@ def pytest_args(target: CertificationTarget, options: RunOptions) -> list[str]:
         "--import-mode=importlib",
         # Suite modules are named <spec-id>.test_x (a name no importable module has), so a
         # module of the same file name elsewhere in the process is never taken for the suite's.
-        "--rootdir", str(target.suite.parent),
+        *suite_location_args(target.suite),
         "-q",
         "--orbitcert-spec", target.loaded.spec.ref,
         "--orbitcert-out", str(options.out),
@@ -440,6 +440,7 @@ def run_certification(
             plan = plan_recheck(
                 since.report, since.spec, target.loaded, target.ics, selected, target.suite,
                 identity=_identity_before_run(target), examples=options.examples, timeout=options.timeout,
+                origin=target.suite_origin, call_timeout=options.call_timeout,
             )
             to_run = {t: reqs for t, reqs in selected.items() if t in plan.run}
             for result in plan.carried.values():

@@ -89,6 +89,18 @@ def suite_dir(loaded: LoadedSpec) -> tuple[Path, SuiteOrigin]:
     raise SuiteError(f"no conformance suite for spec {spec_id!r} (looked in {root / SUITES_FOLDER} and the bundled suites)")
 
 
+def suite_location_args(suite: Path) -> list[str]:
+    """Where pytest looks for the suite's configuration: the suite's parent folder is the root,
+    no conftest.py above it is loaded, and the ini file is the suite folder's own ``pytest.ini``
+    beside it when there is one, else the harness's (empty) one, never one found further up. The
+    files this loads are in the report's per-file suite digests (``../conftest.py``)."""
+    parent = suite.parent
+    ini = parent / "pytest.ini"
+    if not ini.is_file():
+        ini = Path(__file__).parent / "suites" / "pytest.ini"
+    return ["--rootdir", str(parent), "--confcutdir", str(parent), "-c", str(ini)]
+
+
 def importable_from_cwd(environment: bool = True) -> None:
     """Make modules in the working directory importable as ``--impl`` factories here (as
     ``python -m`` does) and, with ``environment``, in the processes this one starts."""

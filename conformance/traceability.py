@@ -20,7 +20,7 @@ from orbitcert.specs.loader import Catalog, LoadedSpec, load_spec_document
 from orbitcert.specs.model import Verification
 from orbitcert.specs.yamlio import load_yaml_file
 
-from .session import suite_dir
+from .session import suite_dir, suite_location_args
 from .suite import requirement_ids
 
 
@@ -58,8 +58,7 @@ def collect_suite(loaded: LoadedSpec, suite: Path, catalogs: list[str] | None = 
         "-p",
         "no:cacheprovider",
         "--import-mode=importlib",
-        "--rootdir",
-        str(suite.parent),  # as run_certification does: module names <spec-id>.test_x
+        *suite_location_args(suite),  # as run_certification does: module names <spec-id>.test_x
         "--orbitcert-spec",
         loaded.spec.ref,
         "--orbitcert-impl",
@@ -112,7 +111,7 @@ def _other_versions(
 ) -> list[LoadedSpec]:
     """Every version of ``loaded``'s spec in the catalog plus the file's own catalog root, other
     than the file itself (a version that does not load is left to its own lint)."""
-    root = Path(loaded.path).resolve().parent.parent
+    root = Path(loaded.path).absolute().parent.parent  # a symlinked file belongs to the catalog it sits in
     key = tuple(str(c) for c in [*catalogs, root])
     if key not in seen:
         try:

@@ -39,7 +39,7 @@ import yaml
 from .digest import content_digest
 from .errors import OrbitcertError, SpecError
 from .fsutil import atomic_write
-from .loader import Catalog, LoadedSpec, load_spec_document
+from .loader import Catalog, LoadedSpec, load_spec_document, load_spec_file
 from .model import Status
 from .yamlio import load_yaml_text, read_text_file
 
@@ -103,18 +103,25 @@ def check_not_published(loaded: LoadedSpec, path: Path, catalogs: Sequence[str |
         )
     try:
         catalog = Catalog.discover(catalogs)
-        other = Path(catalog.path_of(spec.ref))
-        existing = catalog.load(spec.ref)
     except OrbitcertError:
-        return  # not in the catalog (or not loadable there): nothing to collide with
-    same_file = other.resolve() == path.resolve()
-    if not same_file and existing.spec.status not in FREEZABLE:
-        raise SpecError(
-            f"{spec.ref} is already {existing.spec.status.value} in {other}"
-            + ("" if existing.digest == loaded.digest else " with other content")
-            + ": a version number is never reused; give this one a new version",
-            path=path, line=loaded.document.line_of(("version",)), field="version",
-        )
+        return  # no usable catalog: nothing to collide with
+    key = (spec.id, spec.version)
+    # Every copy in every catalog directory, not only the one that wins the lookup: an outside
+    # catalog's file of a bundled version shadows nothing; the bundled one is still published.
+    for other in [catalog.entries[key], *catalog.duplicates.get(key, [])] if key in catalog.entries else []:
+        if Path(other).resolve() == path.resolve():
+            continue
+        try:
+            existing = load_spec_file(other)
+        except OrbitcertError:
+            continue
+        if existing.spec.status not in FREEZABLE:
+            raise SpecError(
+                f"{spec.ref} is already {existing.spec.status.value} in {other}"
+                + ("" if existing.digest == loaded.digest else " with other content")
+                + ": a version number is never reused; give this one a new version",
+                path=path, line=loaded.document.line_of(("version",)), field="version",
+            )
 
 
 # --- text editing --------------------------------------------------------------------------------

@@ -210,9 +210,15 @@ def version_findings(loaded: LoadedSpec, others: Sequence[LoadedSpec]) -> list[F
     if previous and spec.status not in SETTLED:
         from .diff import diff_specs
 
-        d = diff_specs(previous[-1].spec, spec)
-        if not d.ok:
-            add("OC115", f"{d.problem()}; run: orbitcert specs diff {previous[-1].spec.ref} {doc.path}", ("version",))
+        # The previous published version, and the previous release when that one is a
+        # pre-release (after which anything may change): a pre-release never launders a change.
+        releases = [o for o in previous if "-" not in o.spec.version]
+        bases = {o.spec.ref: o for o in [previous[-1], *releases[-1:]]}.values()
+        for base in bases:
+            d = diff_specs(base.spec, spec)
+            if not d.ok:
+                add("OC115", f"{d.problem()}; run: orbitcert specs diff {base.spec.ref} {doc.path}", ("version",))
+                break
     refs = {o.spec.ref for o in same}
     if spec.status in (Status.deprecated, Status.withdrawn) and not spec.replaced_by:
         add("OC116", f"a {spec.status.value} version names no replacement: add replaced_by: {spec.id}@VERSION", ("status",))

@@ -114,4 +114,4 @@ def test_installed_wheel_certifies_from_anywhere(wheel: Path, tmp_path: Path) ->
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (work / "reports" / "net-optical-isl-1.1.0.json").exists(), "no arguments: the latest published version"
     assert (work / "reports" / "net-optical-isl-1.1.0.html").exists()
-    assert (work / "reports" / "sec-link-security-1.0.0.json").exists()
+    assert (work / "reports" / "sec-link-security-1.1.0.json").exists()

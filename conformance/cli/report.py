@@ -103,6 +103,7 @@ def report_recheck(
     plan = plan_recheck(
         old, since.spec, target.loaded, target.ics, selected, target.suite,
         identity=_identity_before_run(target), examples=old.thoroughness.examples, timeout=old.thoroughness.timeout,
+        origin=target.suite_origin, call_timeout=old.thoroughness.call_timeout,
     )
     req_ids = [r.id for r in target.loaded.spec.requirements]
     if fmt == "json":

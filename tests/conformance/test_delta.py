@@ -135,6 +135,7 @@ def _plan(setting: dict[str, Any], **kw: Any) -> Any:
 def _suite_copy(tmp_path: Path, setting: dict[str, Any]) -> Path:
     suite = tmp_path / "net-optical-isl"
     shutil.copytree(setting["target"].suite, suite, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(setting["target"].suite.parent / "pytest.ini", tmp_path / "pytest.ini")  # ../pytest.ini is shared
     return suite
 
 
@@ -203,7 +204,12 @@ def test_a_report_of_another_spec_is_refused(setting: dict[str, Any]) -> None:
         _plan(setting, new_spec=load_ref("sec-link-security@1.0.0"))
 
 
-def test_suite_file_digests_cover_every_file(setting: dict[str, Any]) -> None:
+def test_suite_file_digests_cover_every_file(setting: dict[str, Any], tmp_path: Path) -> None:
     files = suite_file_digests(setting["target"].suite)
     assert "conftest.py" in files and "test_coding.py" in files and "vectors_rs_i5.txt" in files
+    assert "../pytest.ini" in files  # pytest loads it: the run's rootdir
+    suite = _suite_copy(tmp_path, setting)
+    (tmp_path / "conftest.py").write_text("# loaded by pytest from the rootdir\n")
+    plan = _plan(setting, suite=suite)
+    assert not plan.carried and "../conftest.py" in plan.global_reasons[0]
     assert load_report  # the public reader used by `report recheck`

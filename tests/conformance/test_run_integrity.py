@@ -133,6 +133,7 @@ def test_too_few_examples_cannot_certify(tmp_path: Path, cli: Callable[..., Any]
     assert data["decision"] == "not-certified"
     assert data["thoroughness"] == {
         "examples": 1, "minimum_examples": 25, "derandomized": True, "timeout": 300.0, "seed": int(os.environ["ORBITCERT_SEED"]),
+        "call_timeout": None,
     }
     assert "1 hypothesis example(s) per property test; a certification needs at least 25" in data["blockers"][0]
     assert "cannot certify: 1 hypothesis example(s)" in result.stdout

@@ -287,7 +287,7 @@ def _ics_differences(
 _UNANSWERED = object()
 
 
-def test_modules(suite: Path) -> set[str]:
+def suite_test_modules(suite: Path) -> set[str]:
     """The suite's test modules (``test_*.py``, by path in the suite) that no other suite file
     imports; every other file (conftest, helpers, data, a test module another one imports) is
     shared by all its tests."""
@@ -316,6 +316,7 @@ def _closure_texts(files: Sequence[Path]) -> list[str]:
             continue
         seen[name] = path
         todo |= _imports(path, name) - seen.keys()
+        todo.add(name.rpartition(".")[0])  # a package's __init__ runs before its modules
         texts.append(path.read_text(encoding="utf-8", errors="replace"))
     return texts
 
@@ -324,7 +325,7 @@ def _reads_of(suite: Path, file: str, names: Sequence[str]) -> list[str]:
     """Which of the parameter ``names`` the code a test file runs names literally: the file, the
     suite's shared files, and the orbitcert modules they import. (A parameter read under a
     computed name is not seen: the bundled suites and references name every parameter.)"""
-    tests = test_modules(suite)
+    tests = suite_test_modules(suite)
     shared = [f for f in suite.rglob("*.py") if f.relative_to(suite).as_posix() not in tests and "__pycache__" not in f.parts]
     words = set(re.findall(r"\w+", "\n".join(_closure_texts([suite / file, *shared]))))
     return [n for n in names if n in words]
@@ -380,7 +381,7 @@ def plan_recheck(
     else:
         if old.suite.support != support_digest(suite):
             why.append("the orbitcert code the suite runs (harness, interfaces, helpers) changed")
-        tests = test_modules(suite)
+        tests = suite_test_modules(suite)
         shared = sorted(
             f for f in files.keys() | old.suite.files.keys() if f not in tests and files.get(f) != old.suite.files.get(f)
         )

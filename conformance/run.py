@@ -439,7 +439,7 @@ def run_certification(
         if since is not None:
             plan = plan_recheck(
                 since.report, since.spec, target.loaded, target.ics, selected, target.suite,
-                identity=_identity_before_run(target), examples=options.examples, timeout=options.timeout,
+                identity=identity_before_run(target), examples=options.examples, timeout=options.timeout,
                 origin=target.suite_origin, call_timeout=options.call_timeout,
             )
             to_run = {t: reqs for t, reqs in selected.items() if t in plan.run}
@@ -481,7 +481,7 @@ def run_certification(
     return CertificationRun(signed, paths, log)
 
 
-def _identity_before_run(target: CertificationTarget) -> dict[str, str | None]:
+def identity_before_run(target: CertificationTarget) -> dict[str, str | None]:
     """What is known of the product before it runs: how it is reached and its ICS identity."""
     identity: dict[str, str | None] = {
         "factory": target.factory_ref,

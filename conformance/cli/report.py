@@ -91,7 +91,7 @@ def report_recheck(
 
     from ..delta import load_since, plan_recheck, recheck_target
     from ..options import RunOptions
-    from ..run import _identity_before_run, selected_tests
+    from ..run import identity_before_run, selected_tests
 
     if fmt not in ("table", "json"):
         raise OptionError(f"unknown format {fmt!r}; choose from table, json", field="format")
@@ -102,7 +102,7 @@ def report_recheck(
     selected = selected_tests(target, options)
     plan = plan_recheck(
         old, since.spec, target.loaded, target.ics, selected, target.suite,
-        identity=_identity_before_run(target), examples=old.thoroughness.examples, timeout=old.thoroughness.timeout,
+        identity=identity_before_run(target), examples=old.thoroughness.examples, timeout=old.thoroughness.timeout,
         origin=target.suite_origin, call_timeout=old.thoroughness.call_timeout,
     )
     req_ids = [r.id for r in target.loaded.spec.requirements]

@@ -183,6 +183,21 @@ def _imports(path: Path, module: str | None) -> set[str]:
     return {m for m in out if m.startswith("orbitcert.")}
 
 
+def _import_closure(names: set[str]) -> dict[str, Path]:
+    """``{module: source file}`` of the orbitcert modules ``names`` and everything they import,
+    transitively, with the packages whose ``__init__`` runs before them."""
+    todo = set(names)
+    seen: dict[str, Path] = {}
+    while todo:
+        name = todo.pop()
+        if name in seen or (path := _module_file(name)) is None:
+            continue
+        seen[name] = path
+        todo |= _imports(path, name) - seen.keys()
+        todo.add(name.rpartition(".")[0])
+    return seen
+
+
 def support_digest(suite: Path) -> str:
     """sha256 over the sources of the orbitcert modules the suite's Python files import,
     transitively, plus the harness (:data:`HARNESS_PACKAGES`), by names and contents, sorted by
@@ -190,19 +205,7 @@ def support_digest(suite: Path) -> str:
     todo = _harness_modules()
     for f in suite.rglob("*.py"):
         todo |= _imports(f, None)
-    seen: dict[str, Path] = {}
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        path = _module_file(name)
-        if path is None:
-            continue
-        seen[name] = path
-        todo |= _imports(path, name) - seen.keys()
-        parent = name.rpartition(".")[0]
-        if parent and parent not in seen:
-            todo.add(parent)
+    seen = _import_closure(todo)
     h = hashlib.sha256()
     for name in sorted(seen):
         h.update(name.encode() + b"\0" + seen[name].read_bytes() + b"\0")
@@ -304,21 +307,11 @@ def suite_test_modules(suite: Path) -> set[str]:
 
 def _closure_texts(files: Sequence[Path]) -> list[str]:
     """The texts of ``files`` and of the orbitcert modules they import, transitively."""
-    todo: set[str] = set()
-    texts = []
+    names: set[str] = set()
     for f in files:
-        todo |= _imports(f, None)
-        texts.append(f.read_text(encoding="utf-8", errors="replace"))
-    seen: dict[str, Path] = {}
-    while todo:
-        name = todo.pop()
-        if name in seen or (path := _module_file(name)) is None:
-            continue
-        seen[name] = path
-        todo |= _imports(path, name) - seen.keys()
-        todo.add(name.rpartition(".")[0])  # a package's __init__ runs before its modules
-        texts.append(path.read_text(encoding="utf-8", errors="replace"))
-    return texts
+        names |= _imports(f, None)
+    paths = [*files, *_import_closure(names).values()]
+    return [p.read_text(encoding="utf-8", errors="replace") for p in paths]
 
 
 def _reads_of(suite: Path, file: str, names: Sequence[str]) -> list[str]:
@@ -470,15 +463,11 @@ def ics_for(loaded: LoadedSpec, report: Report) -> Ics:
     spec: what it claimed of classes and items that version defines."""
     import yaml
 
-    from orbitcert.specs.ics import load_ics_text
+    from orbitcert.specs.ics import load_ics_text, within_version
 
     spec = loaded.spec
-    classes, items = {c.id for c in spec.classes}, {i.id for i in spec.ics}
-    data: dict[str, Any] = {
-        "spec": spec.ref,
-        "classes": [c for c in report.ics.classes if c in classes],
-        "items": {k: v for k, v in report.ics.items.items() if k in items},
-    }
+    data: dict[str, Any] = {"spec": spec.ref, "classes": list(report.ics.classes), "items": dict(report.ics.items)}
+    within_version(data, spec)
     if report.ics.product is not None:
         data["product"] = report.ics.product.model_dump(exclude_none=True)
     return load_ics_text(yaml.safe_dump(data), spec, path=f"<the ICS of {report.spec.id}@{report.spec.version}>")

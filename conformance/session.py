@@ -21,7 +21,7 @@ from typing import Any, Literal
 from orbitcert.reference_impl import REFERENCES, platform_limits
 from orbitcert.specs.errors import ImplementationError, OptionError, SuiteError
 from orbitcert.specs.lifecycle import check_certifiable
-from orbitcert.specs.ics import Ics, ProductIdentity, full_ics, load_ics, validate_ics_document
+from orbitcert.specs.ics import Ics, ProductIdentity, full_ics, load_ics, validate_ics_document, within_version
 from orbitcert.specs.model import Spec
 from orbitcert.specs.yamlio import load_yaml_file
 from orbitcert.specs.loader import SUITES_FOLDER, Catalog, LoadedSpec, bundled_catalog_dir
@@ -261,14 +261,8 @@ def _reference_ics(path: str | Path, spec: Spec) -> Ics:
     not define are dropped before validation, so ``net-optical-isl@1.0.0`` is certified for
     ``coding`` with the same file that claims 1.1.0's ``framing``."""
     doc = load_yaml_file(path)
-    data = doc.data
-    if isinstance(data, dict):
-        classes = {c.id for c in spec.classes}
-        items = {i.id for i in spec.ics}
-        if isinstance(data.get("classes"), list):
-            data["classes"] = [c for c in data["classes"] if c in classes]
-        if isinstance(data.get("items"), dict):
-            data["items"] = {k: v for k, v in data["items"].items() if k in items}
+    if isinstance(doc.data, dict):
+        within_version(doc.data, spec)
     return validate_ics_document(doc, spec)
 
 

@@ -216,6 +216,17 @@ def validate_ics_document(doc: YamlDocument, spec: Spec) -> Ics:
     )
 
 
+def within_version(data: dict[str, Any], spec: Spec) -> None:
+    """Drop from ICS document data (in place) the claimed classes and answered items that
+    ``spec`` does not define: an ICS written for another version of the spec, made to answer this
+    one (the reference's unversioned ICS, a report's ICS re-checked against a new version)."""
+    classes, items = {c.id for c in spec.classes}, {i.id for i in spec.ics}
+    if isinstance(data.get("classes"), list):
+        data["classes"] = [c for c in data["classes"] if c in classes]
+    if isinstance(data.get("items"), dict):
+        data["items"] = {k: v for k, v in data["items"].items() if k in items}
+
+
 def load_ics(path: str | Path, spec: Spec) -> Ics:
     """Load a filled ICS file and validate it against ``spec``."""
     return validate_ics_document(load_yaml_file(path), spec)

@@ -48,6 +48,7 @@ from .report import DeltaRecord, Report
 from .results import TestResult
 
 if TYPE_CHECKING:
+    from .signing import Keyring
     from .session import CertificationTarget
 
 __all__ = [
@@ -422,19 +423,46 @@ class Since:
     digest: str
 
 
-def load_since(path: str | Path, catalogs: Sequence[str | Path] = ()) -> Since:
+def load_since(
+    path: str | Path,
+    catalogs: Sequence[str | Path] = (),
+    *,
+    keyrings: Sequence[Keyring] = (),
+    signing_key_id: str | None = None,
+    require_trust: bool = True,
+    chain: Sequence[str | Path] = (),
+) -> Since:
     """Read and verify the earlier report (``report verify``'s checks); a report that does not
-    verify is refused with :class:`OptionError` (exit 2): its verdicts are never carried over."""
+    verify is refused with :class:`OptionError` (exit 2): its verdicts are never carried over.
+
+    Carried verdicts become part of a new signed report, so they must come from a signer the new
+    report's reader would accept: the earlier report's vendor key is in one of ``keyrings``, or it
+    is the key signing the new report (``signing_key_id``: the same vendor, certifying again). A
+    report signed with a one-time key (certify without ``--sign-key``) is never carried from.
+    ``require_trust=False`` (``report recheck``, which only plans) skips the signer rule. ``chain``:
+    when the earlier report is a delta report too, the report it carried from, and so on."""
     from orbitcert.specs.loader import Catalog
 
+    from .signing import short_id
     from .verify import verify_report
-    from .writers import load_report
 
     p = Path(path)
-    problems, _ = verify_report(p, catalogs=catalogs)
-    if problems:
-        raise OptionError(f"the report does not verify, so nothing carries over from it: {problems[0]}", path=p, field="since")
-    report = load_report(p)
+    checked = verify_report(p, catalogs=catalogs, keyrings=keyrings, since=list(chain) or None)
+    # Planning (recheck) may start from a delta report without its own earlier reports.
+    ignored = ("trust",) if require_trust else ("trust", "delta")
+    problem = next((f"check {c.number} {c.name}: {c.failures[0]}" for c in checked.failed if c.name not in ignored), None)
+    if problem:
+        raise OptionError(f"the report does not verify, so nothing carries over from it: {problem}", path=p, field="since")
+    assert checked.report is not None
+    vendor = checked.signatures[0]
+    if require_trust and not (checked.trusted or (signing_key_id is not None and vendor.key_id == signing_key_id)):
+        how = "a one-time key" if vendor.ephemeral else f"key {short_id(vendor.key_id)}"
+        raise OptionError(
+            f"the report is signed with {how}, which is neither in a trusted keyring (--trusted-keys) nor the key "
+            "signing this run (--sign-key): nothing carries over from a signer the new report's reader cannot trust",
+            path=p, field="since",
+        )
+    report = checked.report
     spec = Catalog.discover(catalogs).load(f"{report.spec.id}@{report.spec.version}")
     return Since(p, report, spec, report_file_digest(p))
 
@@ -444,7 +472,7 @@ def delta_record(since: Since, plan: RecheckPlan) -> DeltaRecord:
     return DeltaRecord(
         since_report=since.digest,
         since_spec=plan.old,
-        since_key_id=since.report.signature.key_id if since.report.signature else None,
+        since_key_id=since.report.signatures[0].key_id if since.report.signatures else None,
         carried=sorted(plan.carried),
         rerun=sorted(plan.run),
     )

@@ -12,9 +12,15 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orbitcert.specs.errors import OptionError
 from orbitcert.specs.model import Spec
+
+from .results import Waiver
+
+if TYPE_CHECKING:
+    from .signing import Keyring
 
 __all__ = [
     "DEFAULT_FORMATS",
@@ -28,9 +34,11 @@ __all__ = [
     "run_seed",
 ]
 
-#: Report formats: canonical signed JSON, self-contained HTML, JUnit XML, Markdown summary.
-FORMATS = ("json", "html", "junit", "md")
-DEFAULT_FORMATS = FORMATS
+#: Report formats: canonical signed JSON, self-contained HTML, JUnit XML, Markdown summary,
+#: OSCAL assessment-results JSON.
+FORMATS = ("json", "html", "junit", "md", "oscal")
+#: Written unless --format says otherwise (OSCAL on request: compliance tooling asks for it).
+DEFAULT_FORMATS = ("json", "html", "junit", "md")
 MAX_TIMEOUT = 86_400.0
 MAX_EXAMPLES = 100_000
 #: Fewest hypothesis examples per property test a certifying run may use; a spec may ask for more
@@ -103,6 +111,12 @@ class RunOptions:
     timeout: float = 300.0
     workers: int = 0
     sign_key: Path | None = None
+    #: Who signs, as written in the signature (e.g. the vendor's name).
+    signer: str = ""
+    #: Keyring directories the HTML report shows each signature's trust against (and the environment's).
+    trusted_keys: tuple[Path, ...] = field(default_factory=tuple)
+    #: Waivers given to the run (:mod:`.waivers`).
+    waivers: tuple[Waiver, ...] = field(default_factory=tuple)
     catalogs: tuple[Path, ...] = field(default_factory=tuple)
     #: Run a ``module:factory`` product in a process of its own behind the bridge (the default).
     isolate: bool = True
@@ -125,6 +139,9 @@ class RunOptions:
         timeout: float = 300.0,
         workers: int = 0,
         sign_key: str | Path | None = None,
+        signer: str = "",
+        trusted_keys: Iterable[str | Path] = (),
+        waivers: Iterable[Waiver] = (),
         catalogs: Iterable[str | Path] = (),
         isolate: bool = True,
         call_timeout: float | None = None,
@@ -157,5 +174,14 @@ class RunOptions:
             timeout=float(timeout),
             workers=workers,
             sign_key=Path(sign_key) if sign_key is not None else None,
+            signer=signer,
+            trusted_keys=tuple(Path(k) for k in trusted_keys),
+            waivers=tuple(waivers),
             catalogs=tuple(Path(c) for c in catalogs),
         )
+
+    def keyrings(self) -> list[Keyring]:
+        """The trusted keyrings: ``trusted_keys`` and ``$ORBITCERT_TRUSTED_KEYS``."""
+        from .signing import load_keyrings
+
+        return load_keyrings(self.trusted_keys)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from orbitcert.specs.ics import Ics
     from orbitcert.specs.model import Spec
 
+    from .results import Waiver
     from .statistics import EvidenceRecorder
 
 SUITES_DIR = Path(__file__).parent / "suites"
@@ -71,11 +72,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--orbitcert-events-fd", type=int, metavar="FD", help=argparse.SUPPRESS)
     group.addoption("--orbitcert-seed-fd", type=int, metavar="FD", help=argparse.SUPPRESS)
     group.addoption("--orbitcert-sign-key", metavar="PATH", help="Ed25519 private key (PEM) signing the report")
+    group.addoption("--orbitcert-signer", default="", metavar="NAME", help="who signs, written into the signature")
+    group.addoption(
+        "--orbitcert-trusted-keys", metavar="DIR", action="append", default=[],
+        help="keyring (folder of NAME.pub keys) the HTML report shows trust against (repeatable)",
+    )
+    group.addoption("--orbitcert-waivers", metavar="PATH", help="waivers file (YAML) applied to the report")
     group.addoption(
         "--orbitcert-format",
         default="json,html,junit,md",
         metavar="LIST",
-        help="report formats, comma separated: json,html,junit,md (json is always written)",
+        help="report formats, comma separated: json,html,junit,md,oscal (json is always written)",
     )
     group.addoption("--orbitcert-examples", type=int, default=50, metavar="N", help="hypothesis examples per property test")
     group.addoption(
@@ -116,6 +123,9 @@ def pytest_configure(config: pytest.Config) -> None:
             timeout=config.getoption("orbitcert_timeout"),
             workers=_numprocesses(config),
             sign_key=config.getoption("orbitcert_sign_key"),
+            signer=config.getoption("orbitcert_signer"),
+            trusted_keys=config.getoption("orbitcert_trusted_keys"),
+            waivers=_waivers_option(config),
             catalogs=config.getoption("orbitcert_catalog"),
             isolate=not config.getoption("orbitcert_no_isolate"),
             call_timeout=config.getoption("orbitcert_call_timeout"),
@@ -175,6 +185,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
         settings.register_profile("orbitcert-restored", parent=previous)
         settings.load_profile("orbitcert-restored")
+
+
+def _waivers_option(config: pytest.Config) -> list[Waiver]:
+    path = config.getoption("orbitcert_waivers")
+    if path is None:
+        return []
+    from .waivers import load_waivers
+
+    return load_waivers(path)
 
 
 def _numprocesses(config: pytest.Config) -> int:

@@ -106,6 +106,7 @@ def report_of_run(
         workers=workers,
         complete=complete,
         selected=selected,
+        waivers=options.waivers,
     )
 
 
@@ -430,7 +431,10 @@ class CertificationSession:
             started=self.started, declared=self.declared, workers=_workers(self.config),
         )
         try:
-            self.report, self.written = write_reports(report, self.options.out, self.options.formats, self.options.sign_key)
+            self.report, self.written = write_reports(
+                report, self.options.out, self.options.formats, self.options.sign_key,
+                signer=self.options.signer, keyrings=self.options.keyrings(), spec=self.target.loaded,
+            )
         except OrbitcertError as exc:
             raise pytest.UsageError(f"orbitcert: {exc}") from None
         self.config.hook.pytest_orbitcert_report(config=self.config, report=self.report, paths=self.written)

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from orbitcert.specs.ics import Ics, ProductIdentity
 from orbitcert.specs.loader import LoadedSpec
 
-from .results import ClassResult, Decision, Misdeclaration, RequirementResult, TestResult, Verdict
+from .results import ClassResult, Decision, Misdeclaration, RequirementResult, TestResult, Verdict, Waiver, WaiverRecord
 from .verdicts import certification_blockers, decide_classes, misdeclarations, overall_decision, roll_up_requirements
 
 __all__ = [
@@ -39,6 +39,13 @@ __all__ = [
     "now_utc",
     "suite_digest",
 ]
+
+
+#: An RFC 3339 date-time with its offset (``Z`` or ``+hh:mm``), as reports record times.
+RFC3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
+#: A report carries the vendor's signature and a few countersignatures, never an unbounded list
+#: (each signature covers every one before it: verifying n signatures costs n times the report).
+MAX_SIGNATURES = 16
 
 
 class _M(BaseModel):
@@ -96,8 +103,8 @@ class Environment(_M):
     orbitcert: str
     python: str
     platform: str
-    started: str
-    finished: str
+    started: str = Field(pattern=RFC3339, description="When the run started (RFC 3339).")
+    finished: str = Field(pattern=RFC3339, description="When the run finished (RFC 3339).")
     workers: int = 1
 
 
@@ -122,14 +129,33 @@ class Summary(_M):
 
 
 class Signature(_M):
+    """One Ed25519 signature (:mod:`.signing`). Every field but ``value`` is signed with the
+    report's content, so a key id, role, signer name or time cannot be changed or borrowed; a
+    countersignature also covers every signature before it."""
+
+    role: Literal["vendor", "countersignature"] = Field(
+        description="vendor: made by certify with the product owner's key; countersignature: a standards "
+        "body's acceptance of the report (orbitcert report countersign), after its own verification."
+    )
     algorithm: Literal["ed25519"] = "ed25519"
+    key_id: str = Field(
+        pattern=r"^sha256:[0-9a-f]{64}$", description="Fingerprint of the key: sha256 of the raw 32-octet public key."
+    )
     public_key: str = Field(description="Raw Ed25519 public key, base64.")
-    key_id: str = Field(description="First 16 hex digits of sha256(public key).")
-    value: str = Field(description="Signature of the RFC 8785 form of the report without 'signature', base64.")
+    signer: str = Field(
+        default="", max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$",
+        description="Who signed, as the signer wrote it (one line; not checked against a keyring).",
+    )
+    signed_at: str = Field(pattern=RFC3339, description="UTC time of signing (RFC 3339).")
+    ephemeral: bool = Field(
+        default=False,
+        description="True when certify made the key for this one report (no --sign-key): no keyring can trust it.",
+    )
+    value: str = Field(description="Ed25519 signature, base64, over what signing.signed_message describes.")
 
 
 class Report(_M):
-    format: Literal["orbitcert-report/2"] = "orbitcert-report/2"
+    format: Literal["orbitcert-report/3"] = "orbitcert-report/3"
     spec: SpecBinding
     implementation: Implementation
     ics: Ics
@@ -152,12 +178,23 @@ class Report(_M):
     delta: DeltaRecord | None = Field(
         default=None, description="certify --since: the verdicts carried over from an earlier report, not run."
     )
-    signature: Signature | None = None
+    waivers: list[WaiverRecord] = Field(
+        default_factory=list, description="The waivers given to the run for this spec, with what each did."
+    )
+    signatures: list[Signature] = Field(
+        default_factory=list, max_length=MAX_SIGNATURES,
+        description="The vendor's signature first, then any countersignatures, in order.",
+    )
 
     def content(self) -> dict[str, Any]:
-        """JSON data of the report without its signature (what is signed)."""
-        data: dict[str, Any] = self.model_dump(mode="json", by_alias=True, exclude={"signature"})
+        """JSON data of the report without its signatures (what every signature covers)."""
+        data: dict[str, Any] = self.model_dump(mode="json", by_alias=True, exclude={"signatures"})
         return data
+
+    @property
+    def vendor_signature(self) -> Signature | None:
+        """The first signature when it is the vendor's (None for an unsigned report)."""
+        return self.signatures[0] if self.signatures and self.signatures[0].role == "vendor" else None
 
     def not_passed(self) -> list[RequirementResult]:
         """Requirements whose verdict is fail, error or inconclusive."""
@@ -204,18 +241,29 @@ def build_report(
     workers: int = 1,
     complete: bool = True,
     selected: int | None = None,
+    waivers: Sequence[Waiver] = (),
 ) -> Report:
-    """Roll the test results up and assemble the report (tests sorted by node id)."""
+    """Roll the test results up and assemble the report (tests sorted by node id).
+
+    ``waivers`` (:func:`.waivers.load_waivers`) are applied to the requirement verdicts on the
+    UTC date the run finished, before the class decisions; the report records one
+    :class:`.results.WaiverRecord` per waiver of this spec (:func:`.waivers.apply_waivers`)."""
+    from .waivers import apply_waivers, utc_day
+
     spec = loaded.spec
     tests = sorted(tests, key=lambda t: t.nodeid)
-    reqs = roll_up_requirements(spec, ics, tests)
+    finished = finished or now_utc()
+    reqs, records = apply_waivers(
+        roll_up_requirements(spec, ics, tests), waivers,
+        spec_id=spec.id, version=spec.version, product=implementation.name, on=utc_day(finished),
+    )
     wrong = misdeclarations(spec, tests)
     classes = decide_classes(spec, ics, reqs, wrong)
     selected = len(tests) if selected is None else selected
     blockers = certification_blockers(
         complete=complete, selected=selected, tests=len(tests),
         examples=thoroughness.examples, minimum_examples=thoroughness.minimum_examples,
-        status=spec.status.value,
+        status=spec.status.value, shared_process=implementation.shared_process, suite_origin=suite.origin,
     )
     return Report(
         spec=SpecBinding(
@@ -229,7 +277,7 @@ def build_report(
             python=sys.version.split()[0],
             platform=platform.platform(),
             started=started,
-            finished=finished or now_utc(),
+            finished=finished,
             workers=workers,
         ),
         thoroughness=thoroughness,
@@ -245,4 +293,5 @@ def build_report(
         classes=classes,
         requirements=reqs,
         tests=list(tests),
+        waivers=records,
     )

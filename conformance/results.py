@@ -29,6 +29,8 @@ __all__ = [
     "SEVERITY",
     "TestResult",
     "Verdict",
+    "Waiver",
+    "WaiverRecord",
     "worst",
 ]
 
@@ -69,6 +71,9 @@ class Decision(str, Enum):
     """Decision for a conformance class or for the whole report."""
 
     certified = "certified"
+    #: Every claimed class certified, but at least one only because a waiver covers a requirement
+    #: that did not pass (a waived SHALL never counts as a pass).
+    certified_with_waivers = "certified-with-waivers"
     not_certified = "not-certified"
     not_claimed = "not-claimed"
 
@@ -227,6 +232,9 @@ class RequirementResult(_Result):
     verdict: Verdict
     tests: list[str] = Field(default_factory=list)
     reason: str = ""
+    waiver: str | None = Field(
+        default=None, description="Id of the waiver (in the report's 'waivers') that turned a non-passing verdict into 'waived'."
+    )
 
 
 class Misdeclaration(_Result):
@@ -250,4 +258,38 @@ class ClassResult(_Result):
     not_applicable: list[str] = Field(default_factory=list)
     advisories: list[str] = Field(default_factory=list)
     evidence_required: list[str] = Field(default_factory=list)
+    waived: list[str] = Field(
+        default_factory=list, description="Requirements that did not pass but a waiver covers (never counted as passed)."
+    )
     reason: str = ""
+
+
+#: A waiver's id: letters, digits, '.', '_' and '-'.
+WAIVER_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+class Waiver(_Result):
+    """A standards body's or a product owner's acceptance that a requirement need not pass, for a
+    while: its scope (spec id, version range, requirement ids, product), who approved it, why, the
+    linked issue and its expiry date. Loaded from a waivers YAML file (:mod:`.waivers`)."""
+
+    id: str = Field(pattern=WAIVER_ID, description="The waiver's own id, e.g. 'W-2026-014'.")
+    spec: str = Field(description="Spec id the waiver applies to.")
+    versions: str = Field(default="*", description="Spec versions: '*', '1.0.0', or '>=1.0.0,<2.0.0'.")
+    requirements: list[str] = Field(min_length=1, description="Requirement ids the waiver covers.")
+    product: str = Field(default="*", description="Product name the waiver covers (shell-style pattern; '*' any).")
+    approver: str = Field(min_length=1, description="Who approved the waiver.")
+    reason: str = Field(min_length=1)
+    issue: str = Field(min_length=1, description="The linked issue (URL or tracker id).")
+    expires: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="Last day (UTC, YYYY-MM-DD) the waiver applies.")
+
+
+class WaiverRecord(Waiver):
+    """A waiver as a report records it, with what it did in this run."""
+
+    status: Literal["applied", "expired", "not-needed", "unmatched"] = Field(
+        description="applied: it waived at least one requirement; expired: past its date when the run finished; "
+        "not-needed: every requirement it names passed (remove it); unmatched: it names no requirement that "
+        "applies to this spec version and product."
+    )
+    note: str = ""

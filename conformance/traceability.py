@@ -21,12 +21,13 @@ from orbitcert.specs.model import Verification
 from orbitcert.specs.yamlio import load_yaml_file
 
 from .session import suite_dir, suite_location_args
-from .suite import requirement_ids
+from .suite import applies_if_predicates, requirement_ids
 
 
 class _Collector:
     def __init__(self) -> None:
         self.tests: dict[str, tuple[str, ...]] = {}
+        self.predicates: dict[str, tuple[str, ...]] = {}
         self.locations: dict[str, tuple[str, int | None]] = {}
         self.errors: list[str] = []
         self.exit_code = 0
@@ -35,6 +36,7 @@ class _Collector:
         # After every plugin's selection: tests of other versions' requirements are deselected.
         for item in session.items:
             self.tests[item.nodeid] = requirement_ids(item)
+            self.predicates[item.nodeid] = applies_if_predicates(item)
             path, line, _ = item.location
             self.locations[item.nodeid] = (str(Path(item.path)), (line + 1) if line is not None else None)
 

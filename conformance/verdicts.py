@@ -8,11 +8,16 @@
   (its process died) is ``error``, never ``pass``.
 * Per requirement: the worst of its applicable tests, in the order
   none < pass < inconclusive < fail < error; a verdict never improves.
+* Waivers (:mod:`.waivers`) then turn the non-passing verdicts of the requirements they cover
+  into ``waived``; a waived requirement never counts as passed.
 * Per class: certified when every applicable SHALL requirement passes and every class it depends
   on is certified; failing SHOULD requirements are advisories. A SHALL verified by analysis,
   inspection or demonstration cannot pass in a suite: it is listed as evidence required and keeps
-  the class from being certified.
-* Overall: certified when every claimed class is certified.
+  the class from being certified. A class whose only obstacles are waived requirements (SHALL or
+  SHOULD; listed in ``waived``), or that depends on a class certified with waivers, is at best
+  certified with waivers.
+* Overall: certified when every claimed class is certified; certified with waivers when every
+  claimed class is certified or certified with waivers, and at least one is the latter.
 
 Nothing here imports pytest: the plugin translates pytest's reports into these functions' inputs.
 """
@@ -180,7 +185,11 @@ def _known(spec: Spec, rid: str) -> bool:
 
 
 def roll_up_requirements(spec: Spec, ics: Ics, tests: Sequence[TestResult]) -> list[RequirementResult]:
-    """Per-requirement verdicts from per-test results, in spec order."""
+    """Per-requirement verdicts from per-test results, in spec order.
+
+    A test verdict ``waived`` counts for nothing (:func:`~.results.worst` ignores it): waivers
+    apply to requirements, after the roll-up (:func:`orbitcert.conformance.waivers.apply_waivers`),
+    and never to tests."""
     by_req: dict[str, list[TestResult]] = {r.id: [] for r in spec.requirements}
     for t in tests:
         for rid in t.requirements:
@@ -195,8 +204,6 @@ def roll_up_requirements(spec: Spec, ics: Ics, tests: Sequence[TestResult]) -> l
         elif outcomes and all(t.verdict is Verdict.not_applicable for t in outcomes):
             # The requirement applies but the ICS excluded every test of it: nothing verified it.
             verdict, why = Verdict.none, f"applies, but the ICS excluded all its tests ({outcomes[0].message})"
-        elif outcomes and all(t.verdict in (Verdict.waived, Verdict.not_applicable) for t in outcomes):
-            verdict, why = Verdict.waived, "waived"
         else:
             verdict = worst(t.verdict for t in outcomes)
             if verdict is Verdict.none:
@@ -244,8 +251,10 @@ def decide_classes(
         for r in by_class[class_id]:
             if r.verdict is Verdict.not_applicable:
                 res.not_applicable.append(r.id)
-            elif r.verdict in (Verdict.passed, Verdict.waived):
+            elif r.verdict is Verdict.passed:
                 res.passed.append(r.id)
+            elif r.verdict is Verdict.waived:
+                res.waived.append(r.id)  # never a pass, never an advisory
             elif r.verdict is Verdict.none and r.verification is not Verification.test:
                 res.evidence_required.append(r.id)
             elif r.level is Level.SHALL:
@@ -253,11 +262,9 @@ def decide_classes(
             else:
                 res.advisories.append(r.id)
         if res.claimed:
-            blocked = [
-                d
-                for d in cls.depends_on
-                if d not in stack and decide(d, stack + (class_id,)).decision is not Decision.certified
-            ]
+            deps = {d: decide(d, stack + (class_id,)).decision for d in cls.depends_on if d not in stack}
+            blocked = [d for d, dec in deps.items() if dec not in (Decision.certified, Decision.certified_with_waivers)]
+            with_waivers = [d for d, dec in deps.items() if dec is Decision.certified_with_waivers]
             shall_without_evidence = [
                 rid for rid in res.evidence_required if spec.requirement(rid).level is Level.SHALL
             ]
@@ -276,6 +283,18 @@ def decide_classes(
                 # requirement, so the class waits for that evidence.
                 res.decision = Decision.not_certified
                 res.reason = f"SHALL requirement(s) need {', '.join(shall_without_evidence)} evidence outside the suite"
+            elif res.waived or with_waivers:
+                res.decision = Decision.certified_with_waivers
+                parts = []
+                if res.waived:
+                    waived = {r.id: r for r in by_class[class_id]}
+                    parts.append(", ".join(
+                        f"{waived[rid].level.value} {rid} waived by {waived[rid].waiver or '(no waiver recorded)'}"
+                        for rid in res.waived
+                    ))
+                if with_waivers:
+                    parts.append(f"depends on class(es) certified with waivers: {', '.join(with_waivers)}")
+                res.reason = "certified with waivers: " + "; ".join(parts)
             else:
                 res.decision = Decision.certified
         else:
@@ -287,11 +306,21 @@ def decide_classes(
 
 
 def certification_blockers(
-    *, complete: bool, selected: int, tests: int, examples: int, minimum_examples: int, status: str = "published"
+    *,
+    complete: bool,
+    selected: int,
+    tests: int,
+    examples: int,
+    minimum_examples: int,
+    status: str = "published",
+    shared_process: bool = False,
+    suite_origin: str = "bundled",
 ) -> list[str]:
     """Why a report cannot certify, whatever its classes say: a spec version that is not
     published (``status``: draft, candidate, withdrawn), an interrupted run, tests without a
-    result, or property tests run with fewer examples than a certification needs."""
+    result, property tests run with fewer examples than a certification needs, or a product that
+    ran inside the harness's own process (``--no-isolate``: it could have changed the verdicts), or
+    a suite other than the spec's own (``suite_origin`` ``override``, ``--suite``)."""
     from orbitcert.specs.lifecycle import status_blocker
 
     blockers = [b for b in [status_blocker(status)] if b]
@@ -301,13 +330,25 @@ def certification_blockers(
         blockers.append(f"{selected} test(s) selected but {tests} result(s) recorded")
     if examples < minimum_examples:
         blockers.append(f"{examples} hypothesis example(s) per property test; a certification needs at least {minimum_examples}")
+    if shared_process:
+        blockers.append(
+            "the product ran in the harness's own process (--no-isolate, for debugging): it could have changed the "
+            "verdicts; certify it isolated"
+        )
+    if suite_origin == "override":
+        blockers.append("the suite is not the spec's own (--suite): only the spec's own suite certifies")
     return blockers
 
 
 def overall_decision(classes: Sequence[ClassResult], blockers: Sequence[str] = ()) -> Decision:
     """Certified when nothing blocks certification, at least one class is claimed and every
-    claimed class is certified."""
+    claimed class is certified; certified with waivers when every claimed class is certified or
+    certified with waivers and at least one is the latter; otherwise not certified."""
     claimed = [c for c in classes if c.claimed]
-    if not blockers and claimed and all(c.decision is Decision.certified for c in claimed):
+    if blockers or not claimed:
+        return Decision.not_certified
+    if all(c.decision is Decision.certified for c in claimed):
         return Decision.certified
+    if all(c.decision in (Decision.certified, Decision.certified_with_waivers) for c in claimed):
+        return Decision.certified_with_waivers
     return Decision.not_certified

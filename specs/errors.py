@@ -31,6 +31,7 @@ __all__ = [
     "SpecError",
     "SpecNotFoundError",
     "SuiteError",
+    "WaiverError",
     "format_loc",
     "from_validation_error",
 ]
@@ -71,6 +72,10 @@ class OrbitcertError(Exception):
 
 class InputFileError(OrbitcertError):
     """A file cannot be read, is too large, or is not well-formed YAML/JSON."""
+
+
+class WaiverError(InputFileError):
+    """A waivers file (``certify --waivers``) is malformed (names file, line and field)."""
 
 
 class SpecError(OrbitcertError):

@@ -24,6 +24,7 @@ integer, enum and string items stay absent (there is no "not supported" value fo
 
 from __future__ import annotations
 
+import json
 import math
 
 from pathlib import Path
@@ -34,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .errors import IcsError, PredicateError, SpecNotFoundError, format_loc, from_validation_error
 from .model import IcsItem, IcsStatus, IcsType, Spec, parse_ref
 from .predicate import parse_predicate
-from .yamlio import YamlDocument, load_yaml_file, load_yaml_text
+from .yamlio import YamlDocument, dump_yaml, load_yaml_file, load_yaml_text
 
 
 class ProductIdentity(BaseModel):
@@ -360,3 +361,54 @@ def ics_template(spec: Spec) -> str:
         prefix = "" if item.id in answered else "# "  # X items, and C items whose condition is false
         out.append(f"  {prefix}{item.id}: {rendered}")
     return "\n".join(out) + "\n"
+
+
+def _omitted(item_value: Any, item_type: IcsType) -> bool:
+    """True for the value an unanswered optional item resolves to (``specs.ics`` docstring)."""
+    return (item_type is IcsType.boolean and item_value is False) or (item_type is IcsType.set and item_value == [])
+
+
+def ics_file_text(ics: Ics, spec: Spec) -> str:
+    """``ics`` (a resolved ICS, as a report records it) as an ICS file that
+    :func:`~orbitcert.specs.ics.load_ics` reads back, against ``spec``, to the same statement.
+
+    The resolved ICS answers items a supplier may not write: an excluded (X) item, or a
+    conditional (C) item whose condition is false, holds "not supported" (``false``, ``[]``);
+    those are left out (the loader resolves them to the same value). Every other answer is
+    written. ``source`` and ``generated`` (where the ICS came from) are not part of an ICS file:
+    they are shown in a comment."""
+    items: dict[str, Any] = {}
+    seen: dict[str, Any] = {}  # what a condition sees: the items before it, as resolved
+    by_id = {i.id: i for i in spec.ics}
+    for item in spec.ics:
+        if item.id not in ics.items:
+            continue
+        value = ics.items[item.id]
+        skip = False
+        if item.status is IcsStatus.X:
+            skip = _omitted(value, item.type)
+        elif item.status is IcsStatus.C:
+            try:
+                holds = parse_predicate(item.condition or "").evaluate(seen)
+            except PredicateError:
+                holds = True  # written as it is: the loader names the problem
+            skip = not holds and _omitted(value, item.type)
+        if not skip:
+            items[item.id] = value
+        seen[item.id] = value
+    items.update({k: v for k, v in ics.items.items() if k not in by_id})  # unknown: the loader refuses them
+    data: dict[str, Any] = {"spec": ics.spec}
+    if ics.product is not None:
+        data["product"] = ics.product.model_dump(mode="json", exclude_none=True)
+    data["classes"] = list(ics.classes)
+    data["items"] = items
+    if ics.not_claimed:
+        data["not_claimed"] = dict(ics.not_claimed)
+    # json.dumps with ensure_ascii escapes every line break YAML knows (\n, \r, \x85, \u2028,
+    # \u2029), so a file name cannot end the comment and inject YAML.
+    header = (
+        f"# The implementation conformance statement recorded in the report of {json.dumps(ics.spec)}.\n"
+        f"# Read from: {json.dumps(ics.source)}; generated (no ICS given, everything claimed): "
+        f"{json.dumps(ics.generated)}.\n"
+    )
+    return header + dump_yaml(data)

@@ -11,7 +11,9 @@ runs as a real process with a timeout and a memory limit.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -26,7 +28,8 @@ from guards import guarded
 sys.path.insert(0, str(Path(__file__).parent / "conformance"))
 from helpers import synthetic_report  # noqa: E402
 
-from orbitcert.conformance import write_reports  # noqa: E402
+from orbitcert.conformance import verify_report, write_reports  # noqa: E402
+from orbitcert.specs.digest import canonical_json  # noqa: E402
 from orbitcert.specs.loader import bundled_catalog_dir  # noqa: E402
 
 REF = "net-optical-isl@1.0.0"
@@ -147,11 +150,20 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"report": paths[0], "ics": ics}
 
 
+_SLOT = "orbitcert-corpus-slot"
+
+
 def _report_with(good_report: Path, value: str) -> Callable[[Path], None]:
+    """The good report with the ICS item ``zz`` holding ``value`` (raw JSON text), where RFC 8785
+    puts that key: the file is canonical JSON up to the value, so only the value can fail the
+    ``json`` check of ``report verify``."""
+
     def make(p: Path) -> None:
-        text = good_report.read_text(encoding="utf-8")
-        assert text.count('"items":{') == 1
-        p.write_text(text.replace('"items":{', '"items":{"zz":' + value + ",", 1), encoding="utf-8")
+        data = json.loads(good_report.read_text(encoding="utf-8"))
+        data["ics"]["items"]["zz"] = _SLOT
+        text = canonical_json(data).decode("utf-8")
+        assert text.count(f'"{_SLOT}"') == 1
+        p.write_text(text.replace(f'"{_SLOT}"', value, 1), encoding="utf-8")
 
     return make
 
@@ -275,44 +287,97 @@ def _make_report(case: str, good_report: Path) -> Callable[[Path], None]:
     return COMMON[case]
 
 
+#: What ``report verify``'s json check says about each file it can read but that is no strict JSON.
+JSON_FAILURES: dict[str, str] = {
+    "Infinity": "Infinity is not allowed",
+    "NaN": "NaN is not allowed",
+    "1e400": "not a finite double",
+    "400-digit-int": "beyond 2^53-1",
+    "100000-deep": "nested too deeply",
+    "lone-surrogate": "lone surrogate",
+    "duplicate-key": "duplicate key 'zz'",
+    "not-utf8": "UTF-8",
+}
+
+
+def _check_json_check_fails(code: int, output: str, message: str) -> None:
+    """``report verify`` on a readable file that is no strict JSON: its content is what it
+    verifies, so this is a failed check (exit 1), not bad input: check 1 fails with ``message``
+    and every other check is skipped."""
+    assert "Traceback" not in output, output
+    assert code == 1, output
+    lines = output.splitlines()
+    assert re.match(r"\s*1 json +FAIL ", lines[0]), output
+    assert message in lines[1], output
+    statuses = [m.group(1) for ln in lines if (m := re.match(r"\s*\d+ \w+ +(pass|FAIL|skip)  ", ln))]
+    assert statuses == ["FAIL"] + ["skip"] * 10, output
+    assert lines[-1] == "NOT VERIFIED: check(s) failed: 1 json", output
+
+
 @pytest.mark.parametrize("command", ["report-verify", "report-diff"])
 @pytest.mark.parametrize("case", REPORT_CASES)
 def test_bad_report_file(
     case: str, command: str, good: dict[str, Path], tmp_path: Path, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """``report diff`` refuses an input that does not verify as bad input (exit 2, naming it);
+    ``report verify`` exits 2 on a file it cannot read, and fails check 1 on one it can."""
     bad = tmp_path / "bad.json"
     _make_report(case, good["report"])(bad)
     args = ["report", "verify", str(bad)] if command == "report-verify" else ["report", "diff", str(bad), str(bad)]
     code, output = _run(cli, case, args, None, monkeypatch)
-    _check(code, output, bad)
+    if command == "report-verify" and case in JSON_FAILURES:
+        _check_json_check_fails(code, output, JSON_FAILURES[case])
+    else:
+        _check(code, output, bad)
 
 
-def test_the_report_corpus_differs_from_a_good_report_only_in_the_bad_value(
-    good: dict[str, Path], cli: Callable[..., Any], tmp_path: Path
-) -> None:
-    """The injection point holds any JSON in a good report: a finite value there is accepted."""
+def test_the_report_corpus_differs_from_a_good_report_only_in_the_bad_value(good: dict[str, Path], tmp_path: Path) -> None:
+    """The injection point holds any JSON in a good report: with a finite value there the file is
+    canonical, schema-valid JSON (checks 1 and 2 pass); only the signature sees the new item."""
     ok = tmp_path / "ok.json"
-    _report_with(good["report"], "[1, 2.5, \"x\"]")(ok)
-    result = cli("report", "diff", str(ok), str(good["report"]))
-    assert result.code in (0, 1), result
+    _report_with(good["report"], '[1,2.5,"x"]')(ok)
+    v = verify_report(ok, collect=False)
+    assert v.check("json").status == "pass" and v.check("schema").status == "pass", v.problems
+    assert v.check("signatures").status == "fail" and "altered" in v.check("signatures").failures[0]
+    assert verify_report(good["report"], collect=False).check("signatures").status == "pass"
 
 
 # --- PEM keys ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["certify-sign-key", "report-verify-public-key"])
+KEYRING_COMMANDS = ["report-verify-trusted-keys", "env-report-verify", "certify-trusted-keys", "report-diff-trusted-keys"]
+
+
+@pytest.mark.parametrize("command", ["certify-sign-key", *KEYRING_COMMANDS])
 @pytest.mark.parametrize("case", list(KEY_CASES))
 def test_bad_key_file(
     case: str, command: str, good: dict[str, Path], tmp_path: Path, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bad = tmp_path / "key.pem"
-    KEY_CASES[case](bad)
+    """A bad signing key, or a bad ``NAME.pub`` in a keyring folder (``--trusted-keys DIR`` or
+    ``$ORBITCERT_TRUSTED_KEYS``). A missing key in a keyring is no key: there the missing file is
+    the keyring folder itself."""
+    monkeypatch.delenv("ORBITCERT_TRUSTED_KEYS", raising=False)
     out = tmp_path / "out"
+    env = None
     if command == "certify-sign-key":
+        bad = tmp_path / "key.pem"
         args = ["certify", "--spec", REF, "--sign-key", str(bad), "--examples", "2", "-o", str(out)]
     else:
-        args = ["report", "verify", str(good["report"]), "--public-key", str(bad)]
-    code, output = _run(cli, case, args, None, monkeypatch)
+        ring = tmp_path / "keyring"
+        if case != "missing":
+            ring.mkdir()
+        bad = ring / "vendor.pub" if case != "missing" else ring
+        args = {
+            "report-verify-trusted-keys": ["report", "verify", str(good["report"]), "--trusted-keys", str(ring)],
+            "env-report-verify": ["report", "verify", str(good["report"])],
+            "certify-trusted-keys": ["certify", "--spec", REF, "--trusted-keys", str(ring), "--examples", "2", "-o", str(out)],
+            "report-diff-trusted-keys": ["report", "diff", str(good["report"]), str(good["report"]), "--trusted-keys", str(ring)],
+        }[command]
+        if command.startswith("env-"):
+            env = {"ORBITCERT_TRUSTED_KEYS": str(ring)}
+    if case != "missing":
+        KEY_CASES[case](bad)
+    code, output = _run(cli, case, args, env, monkeypatch)
     _check(code, output, bad)
     assert not (out / "net-optical-isl-1.0.0.json").exists(), "no run may start on bad input"
 

@@ -82,6 +82,14 @@ CatalogOpt = Annotated[
     Optional[list[Path]],
     typer.Option("--catalog", metavar="DIR", help="Extra catalog directory (repeatable; also ORBITCERT_CATALOG)."),
 ]
+TrustedKeysOpt = Annotated[
+    Optional[list[Path]],
+    typer.Option(
+        "--trusted-keys", metavar="DIR",
+        help="Keyring: a folder of NAME.pub Ed25519 public keys whose signatures are trusted (repeatable; "
+        "also ORBITCERT_TRUSTED_KEYS, ':'-separated).",
+    ),
+]
 RefArg = Annotated[str, typer.Argument(metavar="REF", help="ID@VERSION or ID@latest, e.g. net-optical-isl@1.0.0")]
 
 

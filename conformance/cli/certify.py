@@ -14,7 +14,7 @@ from orbitcert.specs.errors import OptionError
 from orbitcert.specs.ics import ics_spec_ref
 from orbitcert.specs.loader import Catalog
 
-from ._common import CatalogOpt, catalog, console, say, say_warning
+from ._common import CatalogOpt, TrustedKeysOpt, catalog, console, say, say_warning
 
 HELP = """Run the conformance suites against a product and write signed reports.
 
@@ -24,7 +24,7 @@ With no --impl, --impl-cmd or --impl-connect, the reference implementation is th
 in a process of its own behind the product protocol, unless --no-isolate. Reports land in --out as SPEC-VERSION.json (signed),
 .html, .junit.xml and .md, with the run's .log.
 
-Exit codes: 0 every claimed class certified; 1 not certified; 2 bad input (unknown spec,
+Exit codes: 0 every claimed class certified (with --waivers: possibly certified with waivers); 1 not certified; 2 bad input (unknown spec,
 unimportable factory, invalid ICS, a product lacking an operation); 3 interrupted (the report
 written is marked incomplete and never certifies).
 
@@ -72,10 +72,23 @@ def certify(
     out: Annotated[Path, typer.Option("-o", "--out", metavar="DIR", help="Report directory.")] = Path("reports"),
     workers: Annotated[int, typer.Option("-n", "--workers", metavar="N", help="Parallel pytest-xdist workers (0 = serial).")] = 0,
     sign_key: Annotated[
-        Optional[Path], typer.Option("--sign-key", metavar="PATH", help="Ed25519 private key (PEM); default: ephemeral.")
+        Optional[Path],
+        typer.Option(
+            "--sign-key", metavar="PATH", envvar="ORBITCERT_SIGN_KEY",
+            help="Ed25519 private key (PEM, orbitcert keygen) that signs the report; also ORBITCERT_SIGN_KEY. Without it "
+            "the report is signed with a one-time key that no keyring can trust.",
+        ),
+    ] = None,
+    signer: Annotated[
+        str, typer.Option("--signer", metavar="NAME", help="Who signs, written into the signature (e.g. the vendor's name).")
+    ] = "",
+    trusted_keys: TrustedKeysOpt = None,
+    waivers_file: Annotated[
+        Optional[Path],
+        typer.Option("--waivers", metavar="PATH", help="Waivers (YAML): requirements accepted as not passing, until a date."),
     ] = None,
     formats: Annotated[
-        str, typer.Option("--format", metavar="LIST", help="Comma-separated: json,html,junit,md (json always).")
+        str, typer.Option("--format", metavar="LIST", help="Comma-separated: json,html,junit,md,oscal (json always).")
     ] = "json,html,junit,md",
     examples: Annotated[int, typer.Option("--examples", metavar="N", help="Hypothesis examples per property test.")] = 50,
     timeout: Annotated[
@@ -100,11 +113,12 @@ def certify(
         int, typer.Option("--memory-limit", metavar="BYTES", help="Address-space limit of an isolated product.")
     ] = 8 * 1024**3,
     since: Annotated[
-        Optional[Path],
+        Optional[list[Path]],
         typer.Option(
             "--since", metavar="REPORT",
             help="Delta re-certification: run only what changed since this earlier report of the product "
-            "(see `orbitcert report recheck`); its other verdicts are carried over and the report says so.",
+            "(see `orbitcert report recheck`); its other verdicts are carried over and the report says so. "
+            "When that report is a delta report too, repeat --since with the report before it.",
         ),
     ] = None,
     allow_draft: Annotated[
@@ -129,11 +143,18 @@ def certify(
     from ..session import CertificationTarget, importable_from_cwd
     from ..signing import load_private_key
 
+    waivers = []
+    if waivers_file is not None:
+        from ..waivers import load_waivers
+
+        waivers = load_waivers(waivers_file)
     options = RunOptions.create(
         out=out, formats=formats, examples=examples, timeout=timeout, workers=workers,
-        sign_key=sign_key, catalogs=catalog_dirs or [], isolate=not no_isolate, call_timeout=call_timeout,
+        sign_key=sign_key, signer=signer, trusted_keys=trusted_keys or [], waivers=waivers,
+        catalogs=catalog_dirs or [], isolate=not no_isolate, call_timeout=call_timeout,
         max_message=max_message, memory_limit=memory_limit, seed=seed,
     )
+    options.keyrings()  # a bad keyring is exit 2 before anything runs
     importable_from_cwd()
     cat = catalog(catalog_dirs)
     product_given = impl is not None or impl_cmd is not None or impl_connect is not None
@@ -153,7 +174,7 @@ def certify(
         raise OptionError("no spec to certify: give --spec ID@VERSION", field="spec")
     if len(refs) > 1 and ics is not None:
         raise OptionError("--ics applies to one spec: give exactly one --spec with it", field="ics")
-    if len(refs) > 1 and since is not None:
+    if len(refs) > 1 and since:
         raise OptionError("--since applies to one spec: give exactly one --spec with it", field="since")
     if len(refs) > 1 and suite is not None:
         raise OptionError("--suite applies to one spec: give exactly one --spec with it", field="suite")
@@ -169,7 +190,19 @@ def certify(
             say_warning(target.warning)
     if sign_key is not None:
         load_private_key(sign_key)
-    earlier = load_since(since, catalog_dirs or []) if since is not None else None
+    else:
+        say_warning(
+            "no --sign-key: the report is signed with a one-time key, so it is tamper-evident but no keyring can "
+            "trust it (make a key once with: orbitcert keygen vendor.pem)"
+        )
+    earlier = None
+    if since:
+        from ..signing import key_id
+
+        signing = key_id(load_private_key(sign_key).public_key()) if sign_key is not None else None
+        earlier = load_since(
+            since[0], catalog_dirs or [], keyrings=options.keyrings(), signing_key_id=signing, chain=since[1:]
+        )
     reports = []
     for target in targets:
         ref = target.loaded.spec.ref
@@ -188,7 +221,7 @@ def certify(
     table = Table("spec", "class", "decision", "pass", "fail", "n/a", "advisories", title="Certification")
     for r in reports:
         for cls in r.classes:
-            style = {"certified": "green", "not-certified": "red"}.get(cls.decision.value, "dim")
+            style = {"certified": "green", "certified-with-waivers": "yellow", "not-certified": "red"}.get(cls.decision.value, "dim")
             table.add_row(
                 f"{r.spec.id}@{r.spec.version}", cls.id, f"[{style}]{cls.decision.value}[/{style}]",
                 str(len(cls.passed)), str(len(cls.failed)), str(len(cls.not_applicable)), ", ".join(cls.advisories) or "-",
@@ -206,11 +239,12 @@ def certify(
                 f"{ref}: {len(r.delta.rerun)} test(s) run, {len(r.delta.carried)} verdict(s) carried over from "
                 f"{r.delta.since_spec} (report {r.delta.since_report[:19]}...)"
             )
-        say(f"{ref}: {r.decision.value}; report {options.out / (r.spec.id + '-' + r.spec.version)}.html")
+        shown = "html" if "html" in options.formats else "json"
+        say(f"{ref}: {r.decision.value}; report {options.out / (r.spec.id + '-' + r.spec.version)}.{shown}")
     if not all(r.complete for r in reports):
         say("interrupted: the report written is marked incomplete")
         raise typer.Exit(3)
-    raise typer.Exit(0 if all(r.decision.value == "certified" for r in reports) else 1)
+    raise typer.Exit(0 if all(r.decision.value in ("certified", "certified-with-waivers") for r in reports) else 1)
 
 
 def register(app: typer.Typer) -> None:

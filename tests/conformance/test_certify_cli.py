@@ -7,6 +7,8 @@ where worker processes matter); everything else runs in this process through
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import re
@@ -103,8 +105,13 @@ def test_report_json_is_schema_valid_and_complete(reference_run: tuple[subproces
     data = report(out)
     errors = list(Draft202012Validator(load_schema("report.schema.json")).iter_errors(data))
     assert not errors, errors[0].message
-    for key in ("spec", "implementation", "ics", "environment", "tests", "requirements", "classes", "decision", "signature"):
+    for key in ("spec", "implementation", "ics", "environment", "tests", "requirements", "classes", "decision", "signatures"):
         assert data[key], key
+    assert data["format"] == "orbitcert-report/3"
+    (vendor,) = data["signatures"]
+    assert vendor["role"] == "vendor" and vendor["ephemeral"] is True, "no --sign-key: a one-time key, marked as such"
+    raw = base64.b64decode(vendor["public_key"])
+    assert len(raw) == 32 and vendor["key_id"] == "sha256:" + hashlib.sha256(raw).hexdigest(), "the key id is the key's fingerprint"
     for t in data["tests"]:
         assert t["requirements"] and t["verdict"] and t["duration"] >= 0 and "::" in t["nodeid"]
     assert {"orbitcert", "python", "platform", "started", "finished"} <= set(data["environment"])
@@ -176,12 +183,13 @@ def test_a_product_that_does_more_than_it_declares_is_misdeclared(tmp_path: Path
     (coding,) = r.classes
     assert coding.decision.value == "not-certified" and "misdeclared: ICS item 'randomizer'" in coding.reason
     assert all(q.verdict.value in ("pass", "not-applicable") for q in r.requirements), "no requirement failed"
-    problems, _ = verify_report(tmp_path / "net-optical-isl-1.0.0.json")
-    assert not problems
+    v = verify_report(tmp_path / "net-optical-isl-1.0.0.json")
+    assert v.intact, v.problems  # every check but trust: the report was signed with a one-time key
+    assert v.exit_code == 3 and not v.trusted
 
 
 def _stable(data: dict[str, Any]) -> dict[str, Any]:
-    data = {k: v for k, v in data.items() if k not in ("environment", "signature")}
+    data = {k: v for k, v in data.items() if k not in ("environment", "signatures")}
     data["tests"] = [{k: v for k, v in t.items() if k != "duration"} for t in data["tests"]]
     return data
 
@@ -282,9 +290,16 @@ def test_wrong_signature_is_refused(tmp_path: Path) -> None:
         certify(tmp_path / "iso", impl="broken_impls:encode_takes_no_arguments")
 
 
-def test_signing_with_a_key_and_trusted_verification(tmp_path: Path, cli: Callable[..., Any]) -> None:
+def test_signing_with_a_key_and_trusted_verification(tmp_path: Path, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Signed with the vendor's key: verified (exit 0) only with a keyring holding that key; with
+    another keyring, or none, the report is intact but not verified (exit 3)."""
+    monkeypatch.delenv("ORBITCERT_TRUSTED_KEYS", raising=False)
     key, other = tmp_path / "vendor.pem", tmp_path / "other.pem"
-    assert cli("keygen", str(key)).code == 0 and cli("keygen", str(other)).code == 0
+    ring, other_ring = tmp_path / "ring", tmp_path / "other-ring"
+    ring.mkdir()
+    other_ring.mkdir()
+    assert cli("keygen", str(key), "--public", str(ring / "vendor.pub")).code == 0
+    assert cli("keygen", str(other), "--public", str(other_ring / "other.pub")).code == 0
     assert (key.stat().st_mode & 0o777) == 0o600
     out = tmp_path / "out"
     result = cli("certify", "--spec", "net-optical-isl@1.0.0", "--sign-key", str(key), "--out", str(out), "--format", "md", *FAST)
@@ -292,6 +307,12 @@ def test_signing_with_a_key_and_trusted_verification(tmp_path: Path, cli: Callab
     path = out / "net-optical-isl-1.0.0.json"
     assert path.exists(), "the signed JSON record is written whatever --format says"
     assert (out / "net-optical-isl-1.0.0.md").exists() and not (out / "net-optical-isl-1.0.0.html").exists()
-    assert cli("report", "verify", str(path), "--public-key", f"{key}.pub").code == 0
-    wrong = cli("report", "verify", str(path), "--public-key", f"{other}.pub")
-    assert wrong.code == 1 and "not by the trusted key" in wrong.stdout
+    signed = json.loads(path.read_text())["signatures"]
+    assert [(s["role"], s["ephemeral"]) for s in signed] == [("vendor", False)]
+    ok = cli("report", "verify", str(path), "--trusted-keys", str(ring))
+    assert ok.code == 0 and "trusted by ring/vendor" in ok.stdout and "VERIFIED:" in ok.stdout, ok.stdout
+    for args in (["--trusted-keys", str(other_ring)], []):
+        wrong = cli("report", "verify", str(path), *args)
+        assert wrong.code == 3, wrong.stdout
+        assert "valid, but the key is in no trusted keyring" in wrong.stdout
+        assert "NOT VERIFIED" in wrong.stdout and "no given keyring trusts its signer" in wrong.stdout

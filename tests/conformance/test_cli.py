@@ -38,7 +38,14 @@ def test_every_command_has_an_example_and_plain_usage(cli: Callable[..., Any], c
 
 def test_certify_help_states_exit_codes(cli: Callable[..., Any]) -> None:
     text = " ".join(cli("certify", "--help").stdout.split())
-    assert "Exit codes: 0 every claimed class certified; 1 not certified; 2 bad input" in text
+    assert "Exit codes: 0 every claimed class certified (with --waivers: possibly certified with waivers); 1 not certified; 2 bad input" in text
+    assert "3 interrupted" in text
+
+
+def test_report_verify_help_states_exit_codes_and_keyrings(cli: Callable[..., Any]) -> None:
+    text = " ".join(cli("report", "verify", "--help").stdout.split())
+    assert "Exit codes: 0 verified" in text and "1 a check failed; 2 unreadable input; 3 intact" in text
+    assert "--trusted-keys" in text and "--public-key" not in text
 
 
 def test_specs_show_text_fits_an_80_column_log(cli: Callable[..., Any]) -> None:

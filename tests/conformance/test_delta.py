@@ -9,6 +9,7 @@ carrying over, each on the plan alone (no product run).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -20,30 +21,37 @@ from orbitcert.conformance.options import RunOptions
 from orbitcert.conformance.report import Report
 from orbitcert.conformance.run import run_certification, selected_tests
 from orbitcert.conformance.session import CertificationTarget
-from orbitcert.conformance.signing import generate_key, sign_report
+from orbitcert.conformance.signing import generate_key, key_id, load_keyrings, load_private_key, sign_report
 from orbitcert.conformance.verify import verify_report
 from orbitcert.conformance.writers import load_report, report_json
+from orbitcert.specs.digest import canonical_json
 from orbitcert.specs.errors import OptionError
 from orbitcert.specs.loader import load_ref
+
+from helpers import key_in_keyring
 
 OLD, NEW = "net-optical-isl@1.0.0", "net-optical-isl@1.1.0"
 
 
-def _certify(out: Path, ref: str, since: Path | None = None) -> Report:
+def _certify(out: Path, ref: str, key: Path, since: Path | None = None) -> Report:
+    """Certify ``ref`` signed with ``key``; with ``since``, carrying from an earlier report signed
+    with the same key (``certify --since OLD --sign-key KEY``: the same vendor certifying again)."""
     target = CertificationTarget.resolve(ref)
-    options = RunOptions.create(out=out, formats="json", examples=25, timeout=60, seed="7")
-    run = run_certification(target, options, since=load_since(since) if since else None)
+    options = RunOptions.create(out=out, formats="json", examples=25, timeout=60, seed="7", sign_key=key)
+    signing = key_id(load_private_key(key).public_key())
+    run = run_certification(target, options, since=load_since(since, signing_key_id=signing) if since else None)
     return run.report
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("delta")
-    old = _certify(root / "old", OLD)
+    key, ring = key_in_keyring(root, "vendor")
+    old = _certify(root / "old", OLD, key)
     old_path = root / "old" / "net-optical-isl-1.0.0.json"
-    delta = _certify(root / "delta", NEW, since=old_path)
-    full = _certify(root / "full", NEW)
-    return {"old": old, "old_path": old_path, "delta": delta, "full": full, "root": root}
+    delta = _certify(root / "delta", NEW, key, since=old_path)
+    full = _certify(root / "full", NEW, key)
+    return {"old": old, "old_path": old_path, "delta": delta, "full": full, "root": root, "key": key, "ring": ring}
 
 
 def test_delta_runs_fewer_tests_with_the_decisions_of_a_full_run(runs: dict[str, Any]) -> None:
@@ -65,28 +73,59 @@ def test_the_delta_report_names_its_source_and_verifies(runs: dict[str, Any]) ->
     assert delta.delta is not None
     assert delta.delta.since_report == report_file_digest(runs["old_path"])
     assert delta.delta.since_spec == OLD
-    assert delta.delta.since_key_id == runs["old"].signature.key_id
-    problems, _ = verify_report(runs["root"] / "delta" / "net-optical-isl-1.1.0.json")
-    assert problems == []
+    assert delta.delta.since_key_id == runs["old"].signatures[0].key_id == delta.signatures[0].key_id
+    path, ring = runs["root"] / "delta" / "net-optical-isl-1.1.0.json", load_keyrings([runs["ring"]], environment=False)
+    v = verify_report(path, keyrings=ring, since=runs["old_path"])
+    assert v.exit_code == 0, v.problems
+    assert f"{len(delta.delta.carried)} verdict(s) carried over" in v.check("delta").messages[0]
+    alone = verify_report(path, keyrings=ring)  # the carried verdicts cannot be checked without their report
+    assert [c.name for c in alone.failed] == ["delta"] and "give it with --since" in alone.check("delta").failures[0]
+
+
+def test_only_a_trusted_or_the_same_signer_carries_over(runs: dict[str, Any], tmp_path: Path) -> None:
+    """Carried verdicts become part of a new signed report: the earlier report's vendor key must be
+    in a trusted keyring or be the key signing the new run; ``report recheck`` only plans."""
+    old_path = runs["old_path"]
+    vendor = runs["old"].signatures[0].key_id
+    assert load_since(old_path, keyrings=load_keyrings([runs["ring"]], environment=False)).report.signatures[0].key_id == vendor
+    assert load_since(old_path, signing_key_id=vendor).digest == report_file_digest(old_path)
+    assert load_since(old_path, require_trust=False).report.signatures[0].key_id == vendor
+    _, other_ring = key_in_keyring(tmp_path, "other")
+    for kw in ({}, {"keyrings": load_keyrings([other_ring], environment=False)}, {"signing_key_id": "sha256:" + "0" * 64}):
+        with pytest.raises(OptionError, match="neither in a trusted keyring .* nor the key signing this run"):
+            load_since(old_path, **kw)
+    oneoff = runs["old"].model_copy(update={"signatures": []})
+    path = tmp_path / "oneoff.json"
+    path.write_bytes(report_json(sign_report(oneoff, generate_key(), ephemeral=True)))
+    with pytest.raises(OptionError, match="signed with a one-time key"):
+        load_since(path, keyrings=load_keyrings([runs["ring"]], environment=False))
 
 
 def test_verify_since_checks_the_carried_results(runs: dict[str, Any], tmp_path: Path, cli: Any) -> None:
     """A third party holding both reports checks that every carried verdict is the old report's;
     a delta report whose carried result was edited (and re-signed) is caught."""
     delta_path = runs["root"] / "delta" / "net-optical-isl-1.1.0.json"
-    ok = cli("report", "verify", str(delta_path), "--since", str(runs["old_path"]))
+    ok = cli("report", "verify", str(delta_path), "--since", str(runs["old_path"]), "--trusted-keys", str(runs["ring"]))
     assert ok.code == 0, ok.stdout
     report = load_report(delta_path)
     assert report.delta is not None
     carried = report.delta.carried[0]
     tests = [t.model_copy(update={"message": "edited"}) if t.nodeid == carried else t for t in report.tests]
-    forged = sign_report(report.model_copy(update={"tests": tests, "signature": None}), generate_key())
-    bad = tmp_path / "forged.json"
-    bad.write_bytes(report_json(forged))
-    result = cli("report", "verify", str(bad), "--since", str(runs["old_path"]))
-    assert result.code == 1 and f"carried test {carried} differs" in result.stdout
+    unsigned = report.model_copy(update={"tests": tests, "signatures": []})
+    for signer, message in (
+        (load_private_key(runs["key"]), f"carried test {carried} differs"),  # the vendor itself edits a carried result
+        (generate_key(), "neither trusted nor this report's signer"),  # someone else re-signs
+    ):
+        bad = tmp_path / "forged.json"
+        bad.write_bytes(report_json(sign_report(unsigned, signer)))
+        result = cli("report", "verify", str(bad), "--since", str(runs["old_path"]), "--format", "json")
+        assert result.code == 1
+        checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+        assert checks["signatures"]["status"] == "pass", "re-signed: only the comparison with the old report catches it"
+        assert checks["delta"]["status"] == "fail" and any(message in m for m in checks["delta"]["messages"]), checks["delta"]
     other = cli("report", "verify", str(delta_path), "--since", str(delta_path))
     assert other.code == 1 and "is not the report the verdicts were carried from" in other.stdout
+    assert re.search(r"11 delta +FAIL", other.stdout), other.stdout
 
 
 def test_recheck_command_lists_what_certify_since_runs(runs: dict[str, Any], cli: Any) -> None:
@@ -105,9 +144,9 @@ def test_a_tampered_report_carries_nothing(runs: dict[str, Any], tmp_path: Path,
     data = json.loads(runs["old_path"].read_text())
     data["tests"][0]["verdict"] = "fail" if data["tests"][0]["verdict"] == "pass" else "pass"
     bad = tmp_path / "tampered.json"
-    bad.write_text(json.dumps(data))
-    with pytest.raises(OptionError, match="does not verify"):
-        load_since(bad)
+    bad.write_bytes(canonical_json(data))
+    with pytest.raises(OptionError, match="does not verify, so nothing carries over from it: check 3 signatures: .*altered"):
+        load_since(bad, require_trust=False)
     result = cli("report", "recheck", str(bad), "--to", NEW)
     assert result.code == 2 and "nothing carries over" in result.stderr
 

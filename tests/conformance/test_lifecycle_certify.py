@@ -12,7 +12,7 @@ from typing import Any
 
 from orbitcert.specs.lifecycle import status_blocker
 
-from helpers import new_optical_version
+from helpers import key_in_keyring, new_optical_version
 
 
 def _optical(catalog: Path, status: str, extra: str = "") -> None:
@@ -33,8 +33,10 @@ def test_a_draft_needs_allow_draft_and_its_report_never_certifies(tmp_path: Path
     out = tmp_path / "r"
     refused = cli("certify", "--spec", "net-optical-isl@2.0.0", "--catalog", str(tmp_path), "-o", str(out))
     assert refused.code == 2 and "--allow-draft" in refused.stderr
+    key, ring = key_in_keyring(tmp_path / "keys", "vendor")
     result = cli(
-        "certify", "--spec", "net-optical-isl@2.0.0", "--catalog", str(tmp_path), "-o", str(out), "--allow-draft"
+        "certify", "--spec", "net-optical-isl@2.0.0", "--catalog", str(tmp_path), "-o", str(out), "--allow-draft",
+        "--sign-key", str(key),
     )
     # The reference reads the marker from the spec's parameters: it passes 2.0.0's suite, so only
     # the draft status stands between this report and a certification.
@@ -46,7 +48,10 @@ def test_a_draft_needs_allow_draft_and_its_report_never_certifies(tmp_path: Path
     assert "DRAFT SPECIFICATION" in (out / "net-optical-isl-2.0.0.html").read_text()
     assert "Cannot certify: the spec version is a draft" in (out / "net-optical-isl-2.0.0.md").read_text()
     assert 'name="spec_status" value="draft"' in (out / "net-optical-isl-2.0.0.junit.xml").read_text()
-    assert cli("report", "verify", str(out / "net-optical-isl-2.0.0.json"), "--catalog", str(tmp_path)).code == 0
+    # An honest draft report is intact and, signed by a trusted key, verifies (it just never certifies).
+    verified = cli("report", "verify", str(out / "net-optical-isl-2.0.0.json"), "--catalog", str(tmp_path), "--trusted-keys", str(ring))
+    assert verified.code == 0, verified.stdout
+    assert "VERIFIED:" in verified.stdout and "(not-certified)" in verified.stdout
 
 
 def test_deprecated_is_certified_with_a_warning(tmp_path: Path, cli: Callable[..., Any]) -> None:

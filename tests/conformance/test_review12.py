@@ -112,7 +112,7 @@ def _certify(out: Path, ref: str, impl: str, isolate: bool = True, since: Path |
 @pytest.fixture(scope="module")
 def cheat_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The cheating product certified against 1.0.0 with --no-isolate (about 7 s): the report
-    says so (``shared_process: true``) and says "certified"."""
+    says so (``shared_process: true``); every class says "certified", the decision does not."""
     root = tmp_path_factory.mktemp("review12")
     report = _certify(root / "old", OLD, f"{__name__}:cheating", isolate=False)
     return {"root": root, "report": report, "path": root / "old" / "net-optical-isl-1.0.0.json"}
@@ -124,16 +124,24 @@ def cheat_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 # F1 (fixed): --since carries verdicts from a --no-isolate (shared_process) run into an isolated report
 def test_delta_does_not_launder_a_shared_process_run(cheat_run: dict[str, Any]) -> None:
     """A full isolated 1.1.0 run of this product fails the coding class (the product flips a
-    bit; tests/products-style oracle: the same product isolated). The delta run carries the 79
-    coding verdicts the product rewrote in its own process and certifies, with
-    ``shared_process: false`` in the new report."""
+    bit; tests/products-style oracle: the same product isolated). The --no-isolate run's classes
+    say "certified" (the product rewrote its verdicts in its own process), so that run never
+    certifies (a blocker), fails ``report verify``'s thoroughness check, and carries nothing:
+    ``certify --since`` refuses it, and the plan alone carries nothing from it either."""
     old = cheat_run["report"]
-    assert old.implementation.shared_process and old.decision.value == "certified"
+    assert old.implementation.shared_process and all(c.decision.value == "certified" for c in old.classes)
+    assert old.decision.value == "not-certified" and any("--no-isolate" in b for b in old.blockers)
     full = _certify(cheat_run["root"] / "full", NEW, f"{__name__}:cheating")
     assert full.decision.value == "not-certified"  # the oracle: a full isolated run
-    delta = _certify(cheat_run["root"] / "delta", NEW, f"{__name__}:cheating", since=cheat_run["path"])
-    assert delta.implementation.shared_process is False
-    assert delta.decision is full.decision, f"{len(delta.delta.carried) if delta.delta else 0} verdicts carried"
+    with pytest.raises(OrbitcertError, match=r"does not verify, so nothing carries over from it: check 10 thoroughness: .*own process"):
+        load_since(cheat_run["path"], require_trust=False)
+    target = CertificationTarget.resolve(NEW, impl=f"{__name__}:cheating", ics_path=_ics_file(cheat_run["root"], NEW))
+    plan = plan_recheck(
+        old=old, old_spec=load_ref(OLD), new_spec=target.loaded, ics=target.ics,
+        selected=selected_tests(target, RunOptions.create()), suite=target.suite, examples=25, timeout=60,
+        identity={"factory": target.factory_ref},
+    )
+    assert not plan.carried and any("--no-isolate" in why for why in plan.global_reasons), plan.global_reasons
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +149,10 @@ def plan_setting(cheat_run: dict[str, Any]) -> dict[str, Any]:
     target = CertificationTarget.resolve(NEW, impl=f"{__name__}:broken", ics_path=_ics_file(cheat_run["root"], NEW))
     honest = cheat_run["report"]
     honest = honest.model_copy(
-        update={"implementation": honest.implementation.model_copy(update={"shared_process": False, "factory": target.factory_ref})}
+        update={
+            "implementation": honest.implementation.model_copy(update={"shared_process": False, "factory": target.factory_ref}),
+            "blockers": [],  # an isolated run of the same verdicts: nothing stands in its way
+        }
     )
     return {"target": target, "selected": selected_tests(target, RunOptions.create()), "old": honest}
 

@@ -137,8 +137,13 @@ def test_too_few_examples_cannot_certify(tmp_path: Path, cli: Callable[..., Any]
     }
     assert "1 hypothesis example(s) per property test; a certification needs at least 25" in data["blockers"][0]
     assert "cannot certify: 1 hypothesis example(s)" in result.stdout
-    problems, _ = verify_report(tmp_path / "net-optical-isl-1.0.0.json")
-    assert not problems, "a correct not-certified report verifies"
+    # An honest not-certified report: every check passes but thoroughness, which names the shortfall
+    # (and trust: no --sign-key, a one-time key).
+    v = verify_report(tmp_path / "net-optical-isl-1.0.0.json")
+    assert [c.name for c in v.failed] == ["trust", "thoroughness"], v.problems
+    assert v.check("thoroughness").failures == [
+        "1 hypothesis example(s) per property test; a certification of net-optical-isl@1.0.0 needs at least 25"
+    ]
 
 
 def test_a_vendor_catalog_cannot_replace_the_bundled_suite(tmp_path: Path) -> None:
@@ -200,8 +205,12 @@ def test_an_interrupted_run_ends_quickly_with_a_report_marked_incomplete(tmp_pat
     assert data["complete"] is False and data["decision"] == "not-certified"
     assert data["selected"] == 79 and len(data["tests"]) < 79
     assert "INCOMPLETE" in (out / "net-optical-isl-1.0.0.html").read_text()
-    problems, _ = verify_report(out / "net-optical-isl-1.0.0.json")
-    assert any("incomplete" in p for p in problems)
+    v = verify_report(out / "net-optical-isl-1.0.0.json")
+    assert v.check("thoroughness").failures[0].startswith("the run was interrupted"), v.check("thoroughness").messages
+    # An honest record of an interrupted run is intact (report diff compares it), never a certification.
+    assert v.check("coverage").status == "pass" and "the run was interrupted" in " ".join(v.check("coverage").messages)
+    assert v.check("signatures").status == "pass" and v.check("verdicts").status == "pass", v.problems
+    assert v.intact and v.exit_code == 1
 
 
 def test_test_ids_do_not_depend_on_how_the_run_started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,6 +22,7 @@ from orbitcert.conformance import (
 from orbitcert.conformance.charts import distribution_svg
 from orbitcert.conformance.results import AnalysisEvidence, BinomialEvidence, PoissonEvidence, TestResult, Verdict
 from orbitcert.conformance.statistics import EvidenceRecorder
+from orbitcert.conformance.verify import Check
 from orbitcert.conformance.writers import report_html, report_json, report_markdown
 
 from helpers import synthetic_report
@@ -168,19 +169,28 @@ def _report_with_verdict(failures: int, passed: bool, test_verdict: Verdict) -> 
     return report
 
 
+def _verdicts_check(folder: Path) -> Check:
+    """``report verify``'s verdicts check (9) of the report written in ``folder``; the signature
+    (check 3) holds: write_reports signs what it writes. A synthetic report has no real suite, so
+    the suite is not collected (``collect=False``)."""
+    v = verify_report(folder / "net-optical-isl-1.0.0.json", collect=False)
+    assert v.check("signatures").status == "pass", v.check("signatures").messages
+    return v.check("verdicts")
+
+
 def test_verify_recomputes_statistical_verdicts(tmp_path: Path) -> None:
     """A report whose statistical verdict was edited to pass (and re-signed, so the signature
     holds) does not verify: the bound is recomputed from the counts."""
     write_reports(_report_with_verdict(2, True, Verdict.passed), tmp_path / "good", ("json",))  # type: ignore[arg-type]
-    problems, notes = verify_report(tmp_path / "good" / "net-optical-isl-1.0.0.json")
-    assert not problems and any("statistical verdicts" in n for n in notes), problems
+    good = _verdicts_check(tmp_path / "good")
+    assert good.status == "pass" and "1 statistical bound(s) recompute" in good.messages[0], good.messages
     # 5 failures in 124: bound 0.083 > 0.05, yet marked passed in a passing test.
     write_reports(_report_with_verdict(5, True, Verdict.passed), tmp_path / "forged", ("json",))  # type: ignore[arg-type]
-    problems, _ = verify_report(tmp_path / "forged" / "net-optical-isl-1.0.0.json")
-    assert any("statistical" in p and "says pass" in p for p in problems), problems
+    forged = _verdicts_check(tmp_path / "forged")
+    assert any(m.startswith("statistical: ") and "says pass" in m for m in forged.failures), forged.messages
     write_reports(_report_with_verdict(5, False, Verdict.passed), tmp_path / "forged2", ("json",))  # type: ignore[arg-type]
-    problems, _ = verify_report(tmp_path / "forged2" / "net-optical-isl-1.0.0.json")
-    assert any("failed statistical verdict in a passing test" in p for p in problems), problems
+    forged2 = _verdicts_check(tmp_path / "forged2")
+    assert any("failed statistical verdict in a passing test" in m for m in forged2.failures), forged2.messages
 
 
 # --- the run's seed ----------------------------------------------------------------------------
@@ -250,13 +260,13 @@ def test_poisson_evidence_in_reports_and_verify(tmp_path: Path) -> None:
     assert "uncorrectable words" in html and "<svg" in html and "predicted" in html and "garwood" in html
     assert "Poisson" in report_markdown(report)
     write_reports(report, tmp_path / "good", ("json",))
-    problems, notes = verify_report(tmp_path / "good" / "net-optical-isl-1.0.0.json")
-    assert not problems and any("statistical verdicts" in n for n in notes), problems
+    checked = _verdicts_check(tmp_path / "good")
+    assert checked.status == "pass" and "1 statistical bound(s) recompute" in checked.messages[0], checked.messages
     forged = good.model_copy(update={"events": 9})  # bound 0.0016 > 0.001, still marked passed
     report.tests[0] = TestResult(**{**first.model_dump(), "verdict": Verdict.passed, "evidence": [forged]})
     write_reports(report, tmp_path / "forged", ("json",))
-    problems, _ = verify_report(tmp_path / "forged" / "net-optical-isl-1.0.0.json")
-    assert any("recomputes" in p for p in problems) and any("says pass" in p for p in problems), problems
+    checked = _verdicts_check(tmp_path / "forged")
+    assert any("recomputes" in m for m in checked.failures) and any("says pass" in m for m in checked.failures), checked.messages
 
 
 def test_the_campaign_engine_and_the_harness_agree_on_poisson_intervals() -> None:

@@ -17,13 +17,13 @@ import html
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import chromium as _chromium
 import yaml
 
 import orbitcert.conformance
@@ -204,16 +204,6 @@ addEventListener('load', () => {
   document.body.setAttribute('data-oc-measure', btoa(JSON.stringify(m)));
 });
 </script>"""
-
-
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    if os.environ.get("CI"):
-        pytest.fail("headless Chromium is needed in CI (Debian: apt-get install -y chromium)")
-    pytest.skip("no chromium installed (Debian: apt-get install -y chromium)")
 
 
 def measure(browser: str, page: Path, width: int, profile: Path) -> dict[str, Any]:

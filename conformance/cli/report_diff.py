@@ -30,8 +30,8 @@ def _verified(label: str, path: Path, keyrings: list[Keyring], catalogs: list[Pa
 
     v = verify_report(path, keyrings=keyrings, catalogs=catalogs)
     if not v.intact or v.report is None:
-        broken = [c for c in v.failed if c.name != "trust"]
-        first = v.first_problem() or "a check was skipped"
+        broken = [c for c in v.failed if c.name not in ("trust", "thoroughness")]
+        first = f"check {broken[0].number} {broken[0].name}: {broken[0].failures[0]}" if broken else "a check was skipped"
         more = f" (and {len(broken) - 1} more failed check(s))" if len(broken) > 1 else ""
         raise ReportError(f"{label} {path} does not verify: {first}{more}")
     if enforce_trust and not v.trusted:

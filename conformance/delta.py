@@ -449,8 +449,7 @@ def load_since(
     p = Path(path)
     checked = verify_report(p, catalogs=catalogs, keyrings=keyrings, since=list(chain) or None)
     # Planning (recheck) may start from a delta report without its own earlier reports.
-    ignored = ("trust",) if require_trust else ("trust", "delta")
-    problem = next((f"check {c.number} {c.name}: {c.failures[0]}" for c in checked.failed if c.name not in ignored), None)
+    problem = checked.first_problem(("trust",) if require_trust else ("trust", "delta"))
     if problem:
         raise OptionError(f"the report does not verify, so nothing carries over from it: {problem}", path=p, field="since")
     assert checked.report is not None

@@ -38,6 +38,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
+from orbitcert.specs.loader import LoadedSpec
 from orbitcert.specs.errors import (
     ImplementationError,
     InterfaceError,
@@ -131,15 +132,25 @@ def pytest_args(target: CertificationTarget, options: RunOptions) -> list[str]:
 def selected_tests(target: CertificationTarget, options: RunOptions) -> dict[str, list[str]]:
     """Every test the suite selects, by its id relative to the suite folder, with the
     requirements it names (collected here, without a product)."""
+    return suite_selection(target.loaded, target.suite, options.catalogs)[0]
+
+
+def suite_selection(
+    loaded: LoadedSpec, suite: Path, catalogs: Sequence[str | Path] = ()
+) -> tuple[dict[str, list[str]], dict[str, tuple[str, ...]]]:
+    """The tests ``suite`` selects for ``loaded``, by their ids relative to the suite folder (as
+    reports record them): the requirements each names, and each one's ``applies_if`` predicates.
+    :class:`RunIncompleteError` when the suite does not collect."""
     from .traceability import collect_suite
 
-    collected = collect_suite(target.loaded, target.suite, [str(c) for c in options.catalogs])
+    collected = collect_suite(loaded, suite, [str(c) for c in catalogs])
     if collected.errors:
-        raise RunIncompleteError(f"the suite of {target.loaded.spec.ref} does not collect: {collected.errors[0]}")
-    return {
-        canonical_id(nodeid, target.suite.parent, target.suite): list(requirements)
-        for nodeid, requirements in collected.tests.items()
-    }
+        raise RunIncompleteError(f"the suite of {loaded.spec.ref} does not collect: {collected.errors[0]}")
+    ids = {nodeid: canonical_id(nodeid, suite.parent, suite) for nodeid in collected.tests}
+    return (
+        {ids[n]: list(requirements) for n, requirements in collected.tests.items()},
+        {ids[n]: collected.predicates[n] for n in collected.tests},
+    )
 
 
 @contextlib.contextmanager
@@ -510,19 +521,16 @@ def _same_product(since: Since, declared: ProductIdentity) -> None:
 def _check_written(paths: Sequence[Path], options: RunOptions) -> None:
     """Read the written JSON back and verify it as ``report verify`` would: a run never ends in
     success beside a report that does not verify."""
-    from .verify import verify_report
+    from .verify import CERTIFICATION_CHECKS, verify_report
 
     (json_path,) = [p for p in paths if p.suffix == ".json" and not p.name.endswith(".oscal.json")]
     checked = verify_report(json_path, catalogs=options.catalogs)
     # Trust is the reader's keyring's business; an interrupted run and a less thorough one say so
     # themselves (the report's blockers); anything else is the harness's bug or an attack on it.
-    report = checked.report
-    override = report is not None and report.suite.origin == "override"  # a blocker says so
-    failed = [
-        c for c in checked.failed
-        if c.name not in ("trust", "thoroughness", "delta")  # delta: the earlier report was verified by load_since
-        and not (override and c.name in ("suite", "coverage"))
-    ]
-    if failed:
-        c = failed[0]
-        raise RunIncompleteError(f"the written report does not verify: check {c.number} {c.name}: {c.failures[0]}", path=json_path)
+    # delta: load_since verified the earlier report; an override suite: a blocker says so.
+    ignore = [*CERTIFICATION_CHECKS, "delta"]
+    if checked.report is not None and checked.report.suite.origin == "override":
+        ignore += ["suite", "coverage"]
+    problem = checked.first_problem(ignore)
+    if problem:
+        raise RunIncompleteError(f"the written report does not verify: {problem}", path=json_path)

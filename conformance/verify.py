@@ -36,7 +36,7 @@ Checks 3 onwards need a parsed report; when check 1 or 2 fails, the rest are ski
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -55,7 +55,7 @@ from .schemas import load_schema
 from .signing import Keyring, SignerTrust, short_id, signature_trust
 from .writers import MAX_REPORT_BYTES, parse_report_bytes, report_from_data
 
-__all__ = ["CHECKS", "Check", "Verification", "statistical_problems", "verify_report"]
+__all__ = ["CERTIFICATION_CHECKS", "CHECKS", "Check", "Verification", "statistical_problems", "verify_report"]
 
 #: The checks, in order: (name, title).
 CHECKS: tuple[tuple[str, str], ...] = (
@@ -71,6 +71,10 @@ CHECKS: tuple[tuple[str, str], ...] = (
     ("thoroughness", "thoroughness at or above the certification minimum"),
     ("delta", "carried-over verdicts"),
 )
+
+#: The checks that say whether a report is a trusted certification rather than whether it is what
+#: it says: an honest record of a thin or interrupted run fails only these (:attr:`Verification.intact`).
+CERTIFICATION_CHECKS = ("trust", "thoroughness")
 
 #: Verdicts a test may have (``waived`` is a requirement's, given by a waiver; ``none`` is no result).
 TEST_VERDICTS = frozenset({"pass", "fail", "inconclusive", "error", "not-applicable"})
@@ -114,7 +118,7 @@ class Verification:
         """The report is what it says it is: every check passed except, possibly, trust and
         thoroughness (an honest report of a thin or interrupted run is intact, but no
         certification; ``report diff`` compares such reports)."""
-        return all(c.status == "pass" for c in self.checks if c.name not in ("trust", "thoroughness"))
+        return all(c.status == "pass" for c in self.checks if c.name not in CERTIFICATION_CHECKS)
 
     @property
     def trusted(self) -> bool:
@@ -137,13 +141,10 @@ class Verification:
         """Every failure as ``name: message`` (trust failures included)."""
         return [f"{c.name}: {m}" for c in self.failed for m in c.failures]
 
-    def first_problem(self, *, include_trust: bool = False) -> str | None:
-        """``check N name: message`` of the first failed check (trust only when asked)."""
-        for c in self.failed:
-            if c.name == "trust" and not include_trust:
-                continue
-            return f"check {c.number} {c.name}: {c.failures[0]}"
-        return None
+    def first_problem(self, ignore: Collection[str] = ("trust",)) -> str | None:
+        """``check N name: message`` of the first failed check not named in ``ignore`` (default:
+        any but trust; :data:`CERTIFICATION_CHECKS`: what makes the report not intact)."""
+        return next((f"check {c.number} {c.name}: {c.failures[0]}" for c in self.failed if c.name not in ignore), None)
 
 
 def verify_report(
@@ -367,8 +368,7 @@ def _check_ics(s: _State, c: Check) -> None:
 def _check_coverage(s: _State, c: Check) -> None:
     from collections import Counter
 
-    from .recorder import canonical_id
-    from .traceability import collect_suite
+    from .run import suite_selection
     from .verdicts import exclusion_reason
 
     report = s.need()
@@ -391,13 +391,7 @@ def _check_coverage(s: _State, c: Check) -> None:
         if s.collect:
             c.fail("cannot collect the spec's own suite to compare: see checks 5 and 6")
         return
-    collected = collect_suite(s.loaded, s.suite, [str(x) for x in s.catalogs])
-    if collected.errors:
-        c.fail(f"the suite of {s.loaded.spec.ref} does not collect here: {collected.errors[0]}")
-        return
-    root = s.suite.parent
-    selected = {canonical_id(n, root, s.suite): r for n, r in collected.tests.items()}
-    predicates = {canonical_id(n, root, s.suite): p for n, p in collected.predicates.items()}
+    selected, predicates = suite_selection(s.loaded, s.suite, s.catalogs)  # RunIncompleteError: this check fails
     recorded = {t.nodeid: t for t in report.tests}
     missing = sorted(selected.keys() - recorded.keys())
     extra = sorted(recorded.keys() - selected.keys())

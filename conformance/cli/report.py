@@ -149,7 +149,7 @@ def report_countersign(
     body_key = load_private_key(key)
     checked = verify_report(path, keyrings=load_keyrings(trusted_keys or []), catalogs=catalog_dirs or [], since=since)
     if checked.exit_code != 0:
-        problem = checked.first_problem(include_trust=True)
+        problem = checked.first_problem(ignore=())
         say(f"not countersigned: {path} does not verify: {problem}")
         raise typer.Exit(checked.exit_code)
     assert checked.report is not None
@@ -179,7 +179,7 @@ def report_render(
 
     from ..options import FORMATS
     from ..signing import load_keyrings
-    from ..verify import verify_report
+    from ..verify import CERTIFICATION_CHECKS, verify_report
     from ..writers import write_renderings
 
     chosen = [f.strip() for f in formats.split(",") if f.strip()]
@@ -189,7 +189,7 @@ def report_render(
     keyrings = load_keyrings(trusted_keys or [])
     checked = verify_report(path, keyrings=keyrings, catalogs=catalog_dirs or [])
     if not checked.intact:
-        say(f"not rendered: {path} does not verify: {checked.first_problem()}")
+        say(f"not rendered: {path} does not verify: {checked.first_problem(CERTIFICATION_CHECKS)}")
         raise typer.Exit(1)
     assert checked.report is not None
     from orbitcert.specs.loader import Catalog
@@ -219,11 +219,11 @@ def report_bundle(
     Example: orbitcert report bundle reports/net-optical-isl-1.1.0.json -o acme-oisl-1.1.0.zip
     """
     from ..bundle import make_bundle
-    from ..verify import verify_report
+    from ..verify import CERTIFICATION_CHECKS, verify_report
 
     checked = verify_report(path, catalogs=catalog_dirs or [])
     if not checked.intact:
-        say(f"not bundled: {path} does not verify: {checked.first_problem()}")
+        say(f"not bundled: {path} does not verify: {checked.first_problem(CERTIFICATION_CHECKS)}")
         raise typer.Exit(1)
     written = make_bundle(path, out, log=log, extra=extra or [], catalogs=catalog_dirs or [])
     say(f"wrote {written}")

@@ -26,12 +26,12 @@ def _verified(label: str, path: Path, keyrings: list[Keyring], catalogs: list[Pa
     failed check when it is not intact, or, with ``enforce_trust``, when no keyring trusts its signer."""
     from orbitcert.specs.errors import ReportError
 
-    from ..verify import verify_report
+    from ..verify import CERTIFICATION_CHECKS, verify_report
 
     v = verify_report(path, keyrings=keyrings, catalogs=catalogs)
     if not v.intact or v.report is None:
-        broken = [c for c in v.failed if c.name not in ("trust", "thoroughness")]
-        first = f"check {broken[0].number} {broken[0].name}: {broken[0].failures[0]}" if broken else "a check was skipped"
+        broken = [c for c in v.failed if c.name not in CERTIFICATION_CHECKS]
+        first = v.first_problem(CERTIFICATION_CHECKS) or "a check was skipped"
         more = f" (and {len(broken) - 1} more failed check(s))" if len(broken) > 1 else ""
         raise ReportError(f"{label} {path} does not verify: {first}{more}")
     if enforce_trust and not v.trusted:

@@ -162,6 +162,9 @@ class RunOptions:
             raise OptionError(f"must be between 1024 and {2**31} bytes, not {max_message}", field="max-message")
         if isinstance(memory_limit, bool) or not 64 * 1024**2 <= memory_limit <= 2**48:
             raise OptionError(f"must be between 64 MiB and 256 TiB, not {memory_limit}", field="memory-limit")
+        from .signing import signer_line
+
+        signer_line(signer)  # too long a name is refused before the run, not after it
         return cls(
             seed=run_seed(seed),
             isolate=isolate,

@@ -151,7 +151,7 @@ def sign_report(
         raise SignatureError("an unsigned report cannot be countersigned: the vendor signs first")
     pub = key.public_key()
     draft = Signature(
-        role=role, key_id=key_id(pub), public_key=base64.b64encode(_raw(pub)).decode(), signer=_one_line(signer),
+        role=role, key_id=key_id(pub), public_key=base64.b64encode(_raw(pub)).decode(), signer=signer_line(signer),
         signed_at=signed_at or now_utc(), ephemeral=ephemeral, value="",
     )
     index = len(report.signatures)
@@ -160,7 +160,7 @@ def sign_report(
     return report.model_copy(update={"signatures": [*report.signatures, sig]})
 
 
-def _one_line(signer: str) -> str:
+def signer_line(signer: str) -> str:
     """A signer's name as one printable line (control characters as visible escapes), at most
     200 characters: it is shown in verify's output and the HTML, where a line break could fake
     another signature's line."""

@@ -455,3 +455,18 @@ def test_the_signed_message_is_domain_separated_and_covers_the_header(world: dic
     assert canonical_json(msg) == signed_message(r, 1)
     raw_pub = base64.b64decode(r.signatures[1].public_key)
     assert len(raw_pub) == 32
+
+
+def test_a_signer_name_is_one_line_and_bounded_before_anything_runs(tmp_path: Path) -> None:
+    from orbitcert.specs.errors import SignatureError
+
+    with pytest.raises(SignatureError, match="300 characters long; at most 200"):
+        RunOptions.create(out=tmp_path, signer="x" * 300)
+    signed = sign_report(_unsigned_report(), generate_key(), signer="ACME\nvendor signature, trusted")
+    assert signed.signatures[0].signer == "ACME\\nvendor signature, trusted"
+
+
+def _unsigned_report() -> Report:
+    from helpers import synthetic_report
+
+    return synthetic_report()

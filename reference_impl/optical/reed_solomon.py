@@ -417,16 +417,15 @@ def rs_encode_batch(frames: U8Array, interleave: int, *, params: CodingParameter
     depth = check_depth(interleave, p)
     arr = as_batch(frames, "frames")
     count, length = arr.shape
-    kp = check_frame_length(length, depth, p)
+    check_frame_length(length, depth, p)
+    from . import kernels
+
     code = code_for(p)
-    nroots = code.nroots
-    out = np.empty((count, length + nroots * depth), dtype=np.uint8)
+    out = np.empty((count, length + code.nroots * depth), dtype=np.uint8)
     if count == 0:
         return out
-    acc = code.parity(arr.reshape(count, kp, depth))
-    check = acc.view(np.uint8).reshape(count, depth, 8 * code.words)[:, :, :nroots]
     out[:, :length] = arr
-    out[:, length:] = check.transpose(0, 2, 1).reshape(count, nroots * depth)
+    out[:, length:] = kernels.parity(code, np.ascontiguousarray(arr), depth)  # compiled C, or code.parity
     return out
 
 
@@ -440,36 +439,33 @@ def rs_encode(frame: bytes, interleave: int, *, params: CodingParameters | None 
     return rs_encode_batch(arr, interleave, params=params).tobytes()
 
 
-def rs_decode_batch(codeblocks: U8Array, interleave: int, *, params: CodingParameters | None = None) -> RSBatchResult:
-    """Reed-Solomon decode N codeblocks of L + 2E*I octets (131.0-B-3 section 4).
+def decode_numpy(
+    code: ReedSolomonCode, info: U8Array, received: U8Array, depth: int
+) -> tuple[U8Array, I64Array, BoolArray]:
+    """The numpy model of Reed-Solomon decoding (131.0-B-3 section 4): the golden model of the
+    compiled kernels (:mod:`.kernels` runs it as its ``numpy`` variant and tests the others against it).
 
-    Corrects up to E = 16 symbol errors per codeword. Clean codewords (received check symbols
-    equal to the re-encoded ones) take no further work; the others are decoded (syndromes,
-    Berlekamp-Massey, Chien search restricted to transmitted positions, Forney) and accepted only
-    if the corrected codeword re-encodes consistently. N may be 0. Raises only :class:`CodingError`.
+    ``info`` (N, k'*I) are the information parts, ``received`` (N, 2E*I) the received check
+    symbols (interleaved, wire representation). Returns (data, corrected, uncorrectable) as
+    :class:`RSBatchResult` describes them.
     """
-    p = resolve_params(params)
-    depth = check_depth(interleave, p)
-    arr = as_batch(codeblocks, "codeblocks")
-    count, total = arr.shape
-    kp = check_codeblock_length(total, depth, p)
-    code = code_for(p)
+    count, length = info.shape
+    kp = length // depth
     nroots = code.nroots
-    length = kp * depth
-    info3 = arr[:, :length].reshape(count, kp, depth)
+    info3 = info.reshape(count, kp, depth)
     recomputed = code.parity(info3)  # (N, I, words)
-    received = np.zeros((count, depth, 8 * code.words), dtype=np.uint8)
-    received[:, :, :nroots] = arr[:, length:].reshape(count, nroots, depth).transpose(0, 2, 1)
-    remainder = recomputed ^ received.view(np.uint64)
+    rec = np.zeros((count, depth, 8 * code.words), dtype=np.uint8)
+    rec[:, :, :nroots] = received.reshape(count, nroots, depth).transpose(0, 2, 1)
+    remainder = recomputed ^ rec.view(np.uint64)
     dirty = np.bitwise_or.reduce(remainder, axis=2) != 0 if code.words > 1 else remainder[:, :, 0] != 0
-    data = arr[:, :length].copy()
+    data = info.copy()
     corrected = np.zeros((count, depth), dtype=np.int64)
     uncorrectable = np.zeros(count, dtype=bool)
     if dirty.any():
         rows, cols = np.nonzero(dirty)
         codewords = np.empty((rows.size, kp + nroots), dtype=np.uint8)
         codewords[:, :kp] = info3[rows, :, cols]
-        codewords[:, kp:] = received[rows, cols, :nroots]
+        codewords[:, kp:] = rec[rows, cols, :nroots]
         rem = remainder.view(np.uint8)[rows, cols, :nroots]
         fixed = np.empty_like(codewords)
         counts = np.empty(rows.size, dtype=np.int64)
@@ -480,6 +476,33 @@ def rs_decode_batch(codeblocks: U8Array, interleave: int, *, params: CodingParam
         uncorrectable = np.asarray(np.any(corrected < 0, axis=1))
         accept = (counts > 0) & ~uncorrectable[rows]
         data.reshape(count, kp, depth)[rows[accept], :, cols[accept]] = fixed[accept, :kp]
+    return data, corrected, uncorrectable
+
+
+def rs_decode_batch(codeblocks: U8Array, interleave: int, *, params: CodingParameters | None = None) -> RSBatchResult:
+    """Reed-Solomon decode N codeblocks of L + 2E*I octets (131.0-B-3 section 4).
+
+    Corrects up to E = 16 symbol errors per codeword. Clean codewords (received check symbols
+    equal to the re-encoded ones) take no further work; the others are decoded (syndromes,
+    Berlekamp-Massey, Chien search restricted to transmitted positions, Forney) and accepted only
+    if the corrected codeword re-encodes consistently. N may be 0. Raises only :class:`CodingError`.
+    The work runs in the active kernel (:mod:`.kernels`: compiled C, or :func:`decode_numpy`).
+    """
+    from . import kernels
+
+    p = resolve_params(params)
+    depth = check_depth(interleave, p)
+    arr = np.ascontiguousarray(as_batch(codeblocks, "codeblocks"))
+    count, total = arr.shape
+    kp = check_codeblock_length(total, depth, p)
+    code = code_for(p)
+    length = kp * depth
+    data = np.empty((count, length), dtype=np.uint8)
+    corrected = np.empty((count, depth), dtype=np.int64)
+    uncorrectable = np.empty(count, dtype=bool)
+    if count:
+        offsets = np.arange(count, dtype=np.int64) * total
+        kernels.decode_codeblocks(code, arr.reshape(-1), offsets, length, depth, None, data, corrected, uncorrectable)
     return RSBatchResult(data=data, corrected=corrected, uncorrectable=uncorrectable)
 
 

@@ -15,7 +15,7 @@ import sys
 from orbitcert.specs.errors import OrbitcertError
 
 from . import adapter, certify, ics, keys, report, serve, specs
-from . import campaign
+from . import campaign, golden
 from ._common import app, err, say_error
 
 __all__ = ["app", "main"]
@@ -24,6 +24,7 @@ app.add_typer(specs.app, name="specs")
 app.add_typer(ics.app, name="ics")
 app.add_typer(report.app, name="report")
 app.add_typer(campaign.app, name="campaign")
+app.add_typer(golden.app, name="golden")
 certify.register(app)
 keys.register(app)
 serve.register(app)

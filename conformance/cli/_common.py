@@ -41,6 +41,9 @@ if hasattr(TyperArgument, "display_type_rich"):
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"orbitcert {orbitcert_version()}")
+        from orbitcert.reference_impl.optical import kernels  # which compiled kernel (if any) is active
+
+        typer.echo(kernels.describe())
         raise typer.Exit(0)
 
 

@@ -18,13 +18,18 @@ from orbitcert.specs.loader import bundled_catalog_dir, load_spec_file
 COMMANDS = [
     ["certify"], ["keygen"], ["specs", "list"], ["specs", "show"], ["specs", "lint"], ["specs", "freeze"],
     ["specs", "schema"], ["ics", "template"], ["ics", "validate"], ["report", "verify"], ["report", "diff"],
-    ["campaign", "radiation"],
+    ["campaign", "radiation"], ["golden", "optical", "encode"], ["golden", "optical", "decode"],
+    ["golden", "optical", "compare"],
 ]
 
 
 def test_version(cli: Callable[..., Any]) -> None:
+    from orbitcert.reference_impl.optical import kernels
+
     result = cli("--version")
-    assert result.code == 0 and result.stdout.strip() == f"orbitcert {orbitcert_version()}"
+    lines = result.stdout.strip().splitlines()
+    assert result.code == 0 and lines[0] == f"orbitcert {orbitcert_version()}"
+    assert lines[1] == kernels.describe() and lines[1].startswith(f"coding kernel: {kernels.active()} ")
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)

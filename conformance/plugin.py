@@ -71,6 +71,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--orbitcert-events-fd", type=int, metavar="FD", help=argparse.SUPPRESS)
     group.addoption("--orbitcert-seed-fd", type=int, metavar="FD", help=argparse.SUPPRESS)
+    group.addoption("--orbitcert-code-fd", type=int, metavar="FD", help=argparse.SUPPRESS)
     group.addoption("--orbitcert-sign-key", metavar="PATH", help="Ed25519 private key (PEM) signing the report")
     group.addoption("--orbitcert-signer", default="", metavar="NAME", help="who signs, written into the signature")
     group.addoption(
@@ -94,7 +95,129 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# ---- the suite's modules: compiled once by the certifying process, never read from a pyc ------
+#
+# pytest caches the modules it rewrites (test files, conftest files) as ``__pycache__/NAME.
+# <tag>-pytest-<version>.pyc`` beside them (or under PYTHONPYCACHEPREFIX), and loads such a file,
+# even where it may not write one (PYTHONDONTWRITEBYTECODE), when its header carries the 64-bit
+# SipHash of the source, keyed with a public constant. That check tells a stale file from a
+# fresh one; it is no signature: a product running as the same user can write there a file with
+# the right header and any code, which would then run as the suite while the report's suite
+# digest (SHA-256 of the source files) names the bundled suite. So in a certification run (and a
+# suite's collection) the suite's modules come from code compiled from their source in memory:
+# by the certifying process, before any product ran, sent to the pytest child on a pipe
+# (``--orbitcert-code-fd``), or else compiled where they are imported. None is read from disk.
+
+#: First element of the suite-code blob ``orbitcert certify`` sends its pytest child
+#: (:func:`orbitcert.conformance.run.suite_code`); a blob made by another Python or pytest is ignored.
+SUITE_CODE_FORMAT = "orbitcert-suite-code/1"
+_SUITE_CODE = pytest.StashKey[dict[str, tuple[bytes, Any]]]()
+#: Rewritten code by (real path, SHA-256 of the source): a process compiles a file's code once.
+_COMPILED: dict[tuple[str, bytes], Any] = {}
+
+
+def suite_code_header() -> tuple[str, bytes, str]:
+    """What a suite-code blob must start with to be used in this process."""
+    import importlib.util
+
+    return (SUITE_CODE_FORMAT, importlib.util.MAGIC_NUMBER, pytest.__version__)
+
+
+def compiled_module(path: Path, source: bytes, digest: bytes) -> Any:
+    """``source`` (the file ``path``, SHA-256 ``digest``) compiled as pytest's assertion rewriting
+    compiles a test module, memoized in this process. SyntaxError as ``compile``."""
+    import ast
+
+    from _pytest.assertion.rewrite import rewrite_asserts
+
+    key = (os.path.realpath(path), digest)
+    code = _COMPILED.get(key)
+    if code is None:
+        tree = ast.parse(source, filename=str(path))
+        rewrite_asserts(tree, source, str(path), None)
+        code = _COMPILED[key] = compile(tree, str(path), "exec", dont_inherit=True)
+    return code
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Before the first conftest is imported, in a certification's pytest child
+    (``--orbitcert-code-fd``) or any run given ``--orbitcert-spec``: load the modules pytest
+    rewrites from memory (see above)."""
+    options = early_config.known_args_namespace
+    fd = getattr(options, "orbitcert_code_fd", None)
+    if fd is None and not getattr(options, "orbitcert_spec", None):
+        return
+    # An xdist worker (which inherits no descriptor) gets the code from its controller
+    # (pytest_configure_node, then pytest_configure); until then it compiles the source.
+    worker = bool(os.environ.get("PYTEST_XDIST_WORKER"))
+    _modules_from_memory(early_config, b"" if fd is None or worker else _read_code_blob(fd))
+
+
+def _read_code_blob(fd: int) -> bytes:
+    try:
+        with os.fdopen(fd, "rb") as pipe:
+            return pipe.read()
+    except OSError as exc:
+        raise pytest.UsageError(f"orbitcert: --orbitcert-code-fd {fd}: {exc.strerror}") from None
+
+
+def _modules_from_memory(config: pytest.Config, blob: bytes) -> None:
+    """Make pytest's assertion-rewriting import hook of ``config`` load each module it rewrites
+    from ``blob`` (marshal of ``(header, {real path: (SHA-256 of the source, code)})``), else
+    from :func:`compiled_module`; never from a pyc file. A file of ``blob`` whose SHA-256 is no
+    longer the one recorded is an import error: it changed after the run started."""
+    import hashlib
+
+    from _pytest.assertion.rewrite import AssertionRewritingHook
+
+    hook = config.pluginmanager.rewrite_hook
+    if not isinstance(hook, AssertionRewritingHook):
+        return  # --assert=plain: nothing is rewritten
+    code = _code_table(blob)
+    config.stash[_SUITE_CODE] = code
+    if config.getini("enable_assertion_pass_hook"):
+        code = {}  # the code was compiled without the pass hook
+
+    def exec_module(module: Any) -> None:
+        origin = Path(module.__spec__.origin)
+        source = origin.read_bytes()
+        digest = hashlib.sha256(source).digest()
+        entry = code.get(os.path.realpath(origin))
+        if entry is not None and entry[0] == digest:
+            co = entry[1]
+        elif entry is not None:
+            raise ImportError(
+                f"orbitcert: {origin} changed after the certification started; a run tests the suite it began with"
+            )
+        elif config.getini("enable_assertion_pass_hook"):
+            from _pytest.assertion.rewrite import _rewrite_test
+
+            co = _rewrite_test(origin, config)[1]
+        else:
+            co = compiled_module(origin, source, digest)
+        hook._rewritten_names[module.__name__] = origin  # as pytest's own exec_module records it
+        exec(co, module.__dict__)
+
+    hook.exec_module = exec_module  # type: ignore[method-assign]
+
+
+def _code_table(blob: bytes) -> dict[str, tuple[bytes, Any]]:
+    """The ``{path: (sha256, code)}`` table of a suite-code blob; empty when it is not one."""
+    import marshal
+
+    try:
+        header, table = marshal.loads(blob) if blob else (None, {})
+    except (EOFError, ValueError, TypeError):
+        return {}
+    return table if header == suite_code_header() and isinstance(table, dict) else {}
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    workerinput = getattr(config, "workerinput", None)
+    code = config.stash.get(_SUITE_CODE, None)
+    if code is not None and workerinput is not None and "orbitcert_code" in workerinput:
+        code.update(_code_table(workerinput["orbitcert_code"]))
     config.addinivalue_line("markers", "requirement(*ids): requirement ids the test verifies")
     config.addinivalue_line("markers", "applies_if(predicate): ICS predicate; false = test not applicable")
     config.addinivalue_line(
@@ -289,6 +412,11 @@ def pytest_configure_node(node: Any) -> None:
     seed = node.config.stash.get(_SEED, None)
     if seed is not None:
         node.workerinput["orbitcert_seed"] = str(seed)
+    code = node.config.stash.get(_SUITE_CODE, None)
+    if code is not None:  # the suite's code, as the controller received it (see _suite_modules_from_memory)
+        import marshal
+
+        node.workerinput["orbitcert_code"] = marshal.dumps((suite_code_header(), code))
 
 
 def _seed_from_fd(fd: int | None) -> str | None:

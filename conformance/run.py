@@ -7,7 +7,9 @@ The calling process is the trusted side. It
    get a result: a test that never reports is an ``error``, never silently missing;
 2. starts pytest with the orbitcert plugin in a child process (its own session, so a terminal's
    Ctrl-C reaches only this process) and reads each test's result from a private pipe; the child
-   never writes the report and never sees the signing key;
+   never writes the report and never sees the signing key. The child loads only the harness's
+   pytest plugins (:func:`plugin_args`) and runs the suite's modules from the code compiled here
+   (:func:`suite_code`), sent on another pipe, never from a bytecode file a product could write;
 3. watches every test against its time limit: a test still running ``GRACE`` seconds past the
    limit (a hang in C code, a product that disables the timer) gets an ``error`` verdict, the
    child is killed, and a new child runs the tests that have no result yet; so does a test
@@ -37,6 +39,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from pydantic import ValidationError
+from pytest import version_tuple as pytest_version
 
 from orbitcert.specs.loader import LoadedSpec
 from orbitcert.specs.errors import (
@@ -56,7 +59,7 @@ from .report import Report, now_utc
 from .results import TestResult, Verdict
 from .session import CertificationTarget, suite_location_args
 
-__all__ = ["CertificationRun", "pytest_args", "run_certification"]
+__all__ = ["CertificationRun", "plugin_args", "pytest_args", "run_certification"]
 
 #: Seconds past a test's limit before the supervisor stops the child (the child's own timer
 #: gets the first chance, with a precise message).
@@ -88,9 +91,33 @@ class CertificationRun:
         return self.report.complete
 
 
+#: The pytest plugins a certification loads, by module (never by entry-point name: ``-p NAME``
+#: marks NAME's whole package for assertion rewriting).
+HARNESS_PLUGINS = ("orbitcert.conformance.plugin", "_hypothesis_pytestplugin")
+
+
+def plugin_args(workers: int = 0) -> list[str]:
+    """pytest options that load only the harness's plugins (``xdist.plugin`` too with ``workers``).
+
+    Autoloading from ``pytest11`` entry points is off. pytest marks every package of a
+    distribution that has such an entry point for assertion rewriting, so an autoloading run
+    re-parses, rewrites and compiles all of hypothesis (and, in a non-editable install, all of
+    orbitcert) in each process, about 0.6 s where bytecode writing is disabled: a module named
+    by ``-p`` is rewritten alone. The run is hermetic too: a pytest plugin that happens to be
+    installed (or that a product installed) does not run inside the suite's process. A catalog
+    suite that needs another plugin names it in ``PYTEST_PLUGINS``, which pytest still loads.
+    """
+    # pytest < 8.4 has no --disable-plugin-autoload: the child's environment says it (_Supervisor._env).
+    args = ["--disable-plugin-autoload"] if pytest_version >= (8, 4) else []
+    for name in (*HARNESS_PLUGINS, *(("xdist.plugin",) if workers > 0 else ())):
+        args += ["-p", name]
+    return args
+
+
 def pytest_args(target: CertificationTarget, options: RunOptions) -> list[str]:
     """The pytest options that certify ``target`` with ``options`` (paths not included)."""
     args = [
+        *plugin_args(options.workers),
         "-p", "no:cacheprovider",
         "-p", "no:logging",  # a product's log records are not kept in memory
         "-s",  # a product's output goes to the bounded console log, never into memory
@@ -218,28 +245,87 @@ def _read_events(fd: int, out: queue.Queue[dict[str, Any] | None]) -> None:
     out.put(None)
 
 
+def _send(fd: int, data: bytes) -> None:
+    """Write ``data`` to a pipe and close it (a child that died before reading it is ignored)."""
+    try:
+        with os.fdopen(fd, "wb") as pipe:
+            pipe.write(data)
+    except OSError:  # BrokenPipeError: the child ended first
+        pass
+
+
+def suite_code(suite: Path, tests: Sequence[str]) -> bytes:
+    """The code a certification's pytest child runs as the suite, compiled here before any
+    product ran (see :mod:`.plugin`, "the suite's modules"): for the test files of ``tests``
+    (ids relative to ``suite``) and every ``conftest.py`` from the suite's parent folder
+    (pytest's rootdir) down to them, each file's SHA-256 and its code as pytest's assertion
+    rewriting makes it (compiled once per process: the suite's collection here already did).
+    Sent on a pipe, the code is never a file a product could replace; a file whose SHA-256 has
+    changed when the child imports it is an error there, not other code run as the suite."""
+    import hashlib
+    import marshal
+
+    from .plugin import compiled_module, suite_code_header
+
+    root = suite.parent
+    files: dict[str, Path] = {}
+    for test in dict.fromkeys(t.partition("::")[0] for t in tests):
+        path = suite / test
+        files.setdefault(os.path.realpath(path), path)
+        folder = path.parent
+        while True:
+            conftest = folder / "conftest.py"
+            if conftest.is_file():
+                files.setdefault(os.path.realpath(conftest), conftest)
+            if folder == root or folder == folder.parent:
+                break
+            folder = folder.parent
+    table: dict[str, tuple[bytes, Any]] = {}
+    for real, path in files.items():
+        try:
+            source = path.read_bytes()
+            digest = hashlib.sha256(source).digest()
+            table[real] = (digest, compiled_module(path, source, digest))
+        except (OSError, SyntaxError, ValueError):
+            continue  # the child compiles it and reports the error as pytest does
+    return marshal.dumps((suite_code_header(), table))
+
+
 class _Child:
     """One pytest process running some of the suite's tests."""
 
-    def __init__(self, args: list[str], env: dict[str, str], log: _BoundedLog, seed: int) -> None:
+    def __init__(self, args: list[str], env: dict[str, str], log: _BoundedLog, seed: int, code: bytes = b"") -> None:
         read_fd, write_fd = os.pipe()
         # The run's seed travels on a pipe, not on the command line or in the environment, which
         # the product (a process the child starts) could read from /proc.
         seed_read, seed_write = os.pipe()
         os.write(seed_write, str(seed).encode())
         os.close(seed_write)
+        # So does the suite's compiled code (suite_code), read before any product starts; it can
+        # exceed a pipe's buffer, so a thread writes it while the child starts.
+        code_read, code_write = os.pipe()
         self.events: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pytest", *args, "--orbitcert-events-fd", str(write_fd), "--orbitcert-seed-fd", str(seed_read)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            pass_fds=(write_fd, seed_read),
-            env={k: v for k, v in env.items() if k != SEED_ENV},
-            start_new_session=True,
-        )
-        os.close(write_fd)
-        os.close(seed_read)
+        try:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable, "-m", "pytest", *args, "--orbitcert-events-fd", str(write_fd),
+                    "--orbitcert-seed-fd", str(seed_read), "--orbitcert-code-fd", str(code_read),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                pass_fds=(write_fd, seed_read, code_read),
+                env={k: v for k, v in env.items() if k != SEED_ENV},
+                start_new_session=True,
+            )
+        except BaseException:
+            os.close(code_write)
+            raise
+        finally:
+            os.close(write_fd)
+            os.close(seed_read)
+            os.close(code_read)
+        threading.Thread(target=_send, args=(code_write, code), daemon=True).start()
         self.started = time.monotonic()
         self.last_event = self.started
         self.finished = False
@@ -289,11 +375,15 @@ class _Supervisor:
         self.refused: dict[str, Any] | None = None
         self.interrupted: int | None = None
         self.log = _BoundedLog()
+        self.code: bytes | None = None
 
     def _env(self) -> dict[str, str]:
-        env = dict(os.environ)
+        # Not an xdist worker, whatever started certify (a CI job's own pytest-xdist run): the
+        # child's plugin tells its workers by PYTEST_XDIST_WORKER, and a worker ignores the code pipe.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")}
         paths = [os.getcwd(), *env.get("PYTHONPATH", "").split(os.pathsep), *(p for p in sys.path if p and os.path.isdir(p))]
         env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in paths if p))
+        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # plugin_args; reaches xdist's workers too
         return env
 
     def _args(self, remaining: Sequence[str]) -> list[str]:
@@ -329,7 +419,9 @@ class _Supervisor:
 
     def _run_child(self, remaining: list[str]) -> str:
         """Run ``remaining`` in one child; returns why it ended: finished, crashed, killed, startup."""
-        child = _Child(self._args(remaining), self._env(), self.log, self.options.seed)
+        if self.code is None:  # once, before any product ran: a restarted child gets the same code
+            self.code = suite_code(self.target.suite, list(self.selected))
+        child = _Child(self._args(remaining), self._env(), self.log, self.options.seed, self.code)
         running: dict[str, float] = {}
         limit = self.options.timeout
         try:

@@ -52,8 +52,11 @@ def no_product() -> None:
 
 def collect_suite(loaded: LoadedSpec, suite: Path, catalogs: list[str] | None = None) -> _Collector:
     """Collect the suite of ``loaded`` without running it."""
+    from .run import plugin_args  # only the harness's plugins: no autoloaded plugin is rewritten (~0.8 s)
+
     collector = _Collector()
     args = [
+        *plugin_args(),
         str(suite),
         "--collect-only",
         "-q",

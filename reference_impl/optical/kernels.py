@@ -383,8 +383,16 @@ def find_marker(buf: U8Array, start: int, stop: int, marker: bytes) -> int:
     if _active != "numpy":
         found: int = _ext.find_marker(np.ascontiguousarray(data), lo, hi, mark)
         return found
-    hit = data[lo:hi].tobytes().find(mark)
-    return -1 if hit < 0 else lo + hit
+    # Windows that double from 64 KiB: a marker found near ``lo`` (the usual case) costs no copy
+    # of the rest of the buffer, and a search over all of it copies each octet at most twice.
+    width, window = len(mark), 1 << 16
+    while lo + width <= hi:
+        end = min(hi, lo + window)
+        hit = data[lo:end].tobytes().find(mark)
+        if hit >= 0:
+            return lo + hit
+        lo, window = end - width + 1, window * 2
+    return -1
 
 
 def marker_distances(buf: U8Array, positions: I64Array, marker: bytes) -> I64Array:

@@ -668,3 +668,15 @@ def test_install_without_a_compiler_runs_numpy(tmp_path: Any) -> None:
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("coding kernel: numpy (compiled kernels not built:"), run.stdout
+
+
+@pytest.mark.parametrize("at", [0, (1 << 16) - 3, (1 << 16) - 4, 3 << 16, (7 << 16) + 5, (1 << 20) - 4])
+def test_find_marker_across_search_windows(variant: str, at: int) -> None:
+    """The numpy search looks in windows that double from 64 KiB: a marker straddling a window's
+    edge, or far from the start, is found at the same offset by every kernel as by bytes.find."""
+    data = bytearray(1 << 20)
+    data[at : at + 4] = MARKER
+    buf = np.frombuffer(bytes(data), dtype=np.uint8)
+    assert kernels.find_marker(buf, 0, buf.size, MARKER) == bytes(data).find(MARKER) == at
+    assert kernels.find_marker(buf, at + 1, buf.size, MARKER) == -1
+    assert kernels.find_marker(buf, 0, at + 3, MARKER) == -1

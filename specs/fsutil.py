@@ -16,7 +16,7 @@ from pathlib import Path
 from .errors import InputFileError
 
 
-def _mode_for(path: Path) -> int:
+def file_mode_for(path: Path) -> int:
     """Keep an existing file's permissions; a new file gets 0666 less the umask (as ``open`` would)."""
     try:
         return path.stat().st_mode & 0o7777
@@ -45,7 +45,7 @@ def atomic_write(path: str | Path, data: bytes | str, mode: int | None = None) -
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
-            os.fchmod(fh.fileno(), _mode_for(p) if mode is None else mode)
+            os.fchmod(fh.fileno(), file_mode_for(p) if mode is None else mode)
             os.fsync(fh.fileno())
         os.replace(tmp, p)
     except BaseException as exc:

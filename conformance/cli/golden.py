@@ -29,6 +29,7 @@ from typing import IO, Annotated, Any, Optional
 import typer
 
 from orbitcert.specs.errors import InputFileError, OptionError
+from orbitcert.specs.fsutil import file_mode_for
 
 from ._common import CatalogOpt, catalog, err, say_warning
 
@@ -129,16 +130,6 @@ def _input(path: str) -> Iterator[tuple[IO[bytes], int | None, str]]:
         yield fh, (os.fstat(fh.fileno()).st_size if stat.S_ISREG(mode) else None), str(p)
 
 
-def _new_file_mode(path: Path) -> int:
-    """An existing file keeps its permissions; a new one gets 0666 less the umask (as ``open`` would)."""
-    try:
-        return path.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def _check_paths(inputs: list[str], output: str | None, summary: Path | None) -> None:
     """Refuse an OUTPUT or --summary that is one of the inputs or each other (it would be replaced),
     a trailing-slash OUTPUT, and a --summary that cannot be written, before any work is done."""
@@ -197,7 +188,7 @@ def _output(path: str) -> Iterator[IO[bytes]]:
         raise InputFileError(f"cannot write: the folder {p.parent} does not exist", path=Path(path))
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".partial", dir=p.parent)
-        os.fchmod(fd, _new_file_mode(p))
+        os.fchmod(fd, file_mode_for(p))
     except OSError as exc:
         raise InputFileError(f"cannot write: {exc.strerror or exc}", path=Path(path)) from None
     try:

@@ -18,45 +18,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from coding_oracles import oracle_cadus, oracle_decode
 from orbitcert.reference_impl.optical import kernels
-from orbitcert.reference_impl.optical.frame_sync import locate_codeblocks
-from orbitcert.reference_impl.optical.parameters import default_parameters
-from orbitcert.reference_impl.optical.randomizer import randomizer_for
-from orbitcert.reference_impl.optical.reed_solomon import code_for, rs_decode_batch
-
-P = default_parameters()
-MARKER = np.frombuffer(P.attached_sync_marker, dtype=np.uint8)
-
-
-def oracle_cadus(frames: np.ndarray, depth: int, randomize: bool = True) -> np.ndarray:
-    count, length = frames.shape
-    code = code_for(P)
-    acc = code.parity(frames.reshape(count, length // depth, depth))
-    check = acc.view(np.uint8).reshape(count, depth, -1)[:, :, : code.nroots].transpose(0, 2, 1).reshape(count, -1)
-    blocks = np.concatenate([frames, check], axis=1)
-    if randomize:
-        blocks ^= randomizer_for(blocks.shape[1], P)
-    return np.concatenate([np.broadcast_to(MARKER, (count, MARKER.size)), blocks], axis=1)
-
-
-def oracle_decode(capture: np.ndarray, length: int, depth: int, randomize: bool = True) -> Any:
-    block = length + 2 * P.E * depth
-    offsets, events = locate_codeblocks(capture, block, P.attached_sync_marker)
-    before = kernels.active()
-    kernels.use("numpy")
-    try:
-        parts = []
-        for lo in range(0, offsets.size, 50_000):
-            blocks = capture[offsets[lo : lo + 50_000, None] + np.arange(block)]
-            if randomize:
-                blocks ^= randomizer_for(block, P)
-            parts.append(rs_decode_batch(blocks, depth))
-    finally:
-        kernels.use(before)
-    data = np.concatenate([p.data for p in parts]) if parts else np.zeros((0, length), np.uint8)
-    corrected = np.concatenate([p.corrected for p in parts]) if parts else np.zeros((0, depth), np.int64)
-    bad = np.concatenate([p.uncorrectable for p in parts]) if parts else np.zeros(0, bool)
-    return offsets, events, data, corrected, bad
 
 
 @pytest.fixture(scope="module")

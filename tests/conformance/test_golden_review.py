@@ -26,26 +26,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from orbitcert.reference_impl.optical.parameters import default_parameters
-from orbitcert.reference_impl.optical.randomizer import randomizer_for
-from orbitcert.reference_impl.optical.reed_solomon import code_for
-
-P = default_parameters()
-MARKER = np.frombuffer(P.attached_sync_marker, dtype=np.uint8)
+from coding_oracles import oracle_cadus
 ROOT = Path(__file__).resolve().parents[2]
 EXE = [sys.executable, "-m", "orbitcert.conformance.cli", "golden", "optical"]
-
-
-def oracle_cadus(frames: np.ndarray, depth: int, randomize: bool = True) -> np.ndarray:
-    """(N, 4 + L + 32*I) CADUs from the numpy parity tables."""
-    count, length = frames.shape
-    code = code_for(P)
-    acc = code.parity(frames.reshape(count, length // depth, depth))
-    check = acc.view(np.uint8).reshape(count, depth, -1)[:, :, : code.nroots].transpose(0, 2, 1).reshape(count, -1)
-    blocks = np.concatenate([frames, check], axis=1)
-    if randomize:
-        blocks ^= randomizer_for(blocks.shape[1], P)
-    return np.concatenate([np.broadcast_to(MARKER, (count, MARKER.size)), blocks], axis=1)
 
 
 @pytest.fixture(scope="module")

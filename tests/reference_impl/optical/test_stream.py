@@ -8,9 +8,7 @@ decoding. Every available kernel is run; results must not depend on how the capt
 
 from __future__ import annotations
 
-import contextlib
 import tracemalloc
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,39 +16,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from coding_oracles import P, kernel, oracle_cadus
+from coding_oracles import oracle_decode as batch_decode
 from orbitcert.reference_impl.optical import coding, kernels
 from orbitcert.reference_impl.optical.frame_sync import locate_codeblocks
-from orbitcert.reference_impl.optical.parameters import CodingError, default_parameters
-from orbitcert.reference_impl.optical.randomizer import randomizer_for
-from orbitcert.reference_impl.optical.reed_solomon import code_for, rs_decode_batch
+from orbitcert.reference_impl.optical.parameters import CodingError
 from orbitcert.reference_impl.optical.stream import CaduDecoder, CaduEncoder, StreamSynchronizer
 
-P = default_parameters()
 MARKER = np.frombuffer(P.attached_sync_marker, dtype=np.uint8)
 VARIANTS = kernels.variants()
-
-
-@contextlib.contextmanager
-def kernel(name: str) -> Iterator[None]:
-    before = kernels.active()
-    kernels.use(name)
-    try:
-        yield
-    finally:
-        kernels.use(before)
-
-
-def oracle_cadus(frames: np.ndarray, depth: int, randomize: bool = True) -> np.ndarray:
-    """(N, W + L + 2E*I) CADUs built from the numpy parity tables (not from the code under test)."""
-    count, length = frames.shape
-    kp = length // depth
-    code = code_for(P)
-    acc = code.parity(frames.reshape(count, kp, depth))
-    check = acc.view(np.uint8).reshape(count, depth, -1)[:, :, : code.nroots].transpose(0, 2, 1).reshape(count, -1)
-    blocks = np.concatenate([frames, check], axis=1)
-    if randomize:
-        blocks ^= randomizer_for(blocks.shape[1], P)
-    return np.concatenate([np.broadcast_to(MARKER, (count, MARKER.size)), blocks], axis=1)
 
 
 @dataclass
@@ -95,16 +69,10 @@ def impaired_capture(seed: int, *, frames: int = 60, length: int = 40, depth: in
 
 
 def oracle_decode(cap: Capture) -> dict[str, object]:
-    arr = np.frombuffer(cap.data, dtype=np.uint8)
-    block = cap.frame_length + 2 * P.E * cap.depth
-    offsets, events = locate_codeblocks(arr, block, P.attached_sync_marker)
-    blocks = arr[offsets[:, None] + np.arange(block)] if offsets.size else np.zeros((0, block), np.uint8)
-    if cap.randomize:
-        blocks = blocks ^ randomizer_for(block, P)
-    with kernel("numpy"):
-        result = rs_decode_batch(blocks, cap.depth)
-    return {"offsets": offsets, "events": events, "frames": result.data, "corrected": result.corrected,
-            "uncorrectable": result.uncorrectable}
+    offsets, events, frames, corrected, bad = batch_decode(
+        np.frombuffer(cap.data, dtype=np.uint8), cap.frame_length, cap.depth, cap.randomize
+    )
+    return {"offsets": offsets, "events": events, "frames": frames, "corrected": corrected, "uncorrectable": bad}
 
 
 def stream_decode(cap: Capture, cuts: list[int]) -> dict[str, object]:

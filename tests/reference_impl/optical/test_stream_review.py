@@ -10,14 +10,13 @@ of section 9 synchronization, whole capture in memory) and the numpy Reed-Solomo
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pytest
 
+from coding_oracles import kernel
 from orbitcert.reference_impl.optical import kernels, stream
 from orbitcert.reference_impl.optical.frame_sync import SyncEvent, locate_codeblocks
 from orbitcert.reference_impl.optical.parameters import CodingError, CodingParameters, default_parameters
@@ -28,16 +27,6 @@ from orbitcert.reference_impl.optical.stream import CaduDecoder, CaduEncoder, St
 P = default_parameters()
 ASM = P.attached_sync_marker
 VARIANTS = kernels.variants()
-
-
-@contextlib.contextmanager
-def kernel(name: str) -> Iterator[None]:
-    before = kernels.active()
-    kernels.use(name)
-    try:
-        yield
-    finally:
-        kernels.use(before)
 
 
 def stream_sync(

@@ -28,6 +28,9 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Version of the table blob layout shared with kernels.py (_TABLE_LAYOUT there). */
+#define OC_TABLE_LAYOUT 1
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(OC_NO_SIMD)
 #define OC_X86 1
 #include <immintrin.h>
@@ -732,7 +735,8 @@ static PyObject *py_find_marker(PyObject *self, PyObject *args) {
     Py_ssize_t found = -1;
     if (start < 0) start = 0;
     if (stop > bf.len) stop = bf.len;
-    if (mk.len > 0 && stop - start >= mk.len) {
+    /* Compare before subtracting: stop may be far below start (no overflow of stop - start). */
+    if (mk.len > 0 && start <= bf.len && stop >= start && stop - start >= mk.len) {
         const uint8_t *base = (const uint8_t *)bf.buf;
         Py_BEGIN_ALLOW_THREADS
 #if defined(__GLIBC__)
@@ -861,5 +865,12 @@ PyMODINIT_FUNC PyInit__kernels(void) {
                         __builtin_cpu_supports("gfni");
 #endif
     active_variant = supported[V_GFNI] ? V_GFNI : supported[V_AVX2] ? V_AVX2 : V_PORTABLE;
-    return PyModule_Create(&module);
+    PyObject *m = PyModule_Create(&module);
+    /* The table blob layout (OFF_* here, _OFF_* in kernels.py): kernels.py refuses a module built
+       from another layout (a stale in-place build) and runs the numpy model instead. */
+    if (m && PyModule_AddIntConstant(m, "TABLE_LAYOUT", OC_TABLE_LAYOUT) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }

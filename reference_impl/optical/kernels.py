@@ -49,10 +49,19 @@ BoolArray = npt.NDArray[np.bool_]
 
 _ext: Any = None
 _import_error = ""
+#: Version of the table blob layout (below) shared with _kernels.c (OC_TABLE_LAYOUT there).
+_TABLE_LAYOUT = 1
 try:
     _ext = importlib.import_module(f"{__package__}._kernels")
 except ImportError as exc:  # not built (no compiler at install time) or built for another Python
     _import_error = str(exc) or type(exc).__name__
+else:
+    if getattr(_ext, "TABLE_LAYOUT", None) != _TABLE_LAYOUT:  # a stale build of another layout
+        _import_error = (
+            f"the built module has table layout {getattr(_ext, 'TABLE_LAYOUT', 'unknown')}, this version needs "
+            f"{_TABLE_LAYOUT}: reinstall orbitcert to rebuild it"
+        )
+        _ext = None
 
 _DESCRIPTIONS = {
     "gfni": "compiled C, AVX-512 + GFNI",
@@ -202,9 +211,17 @@ def _check_out(array: Any, name: str, dtype: type, shape: tuple[int, ...]) -> An
     if not isinstance(array, np.ndarray) or array.dtype != dtype or array.shape != shape:
         got = f"{array.dtype} {array.shape}" if isinstance(array, np.ndarray) else type(array).__name__
         raise CodingError(f"{name}: expected a {np.dtype(dtype).name} array of shape {shape}, got {got}")
-    if not (array.flags.writeable and array.flags.c_contiguous):
-        raise CodingError(f"{name}: expected a writable C-contiguous array")
+    if not (array.flags.writeable and array.flags.c_contiguous and array.flags.aligned):
+        raise CodingError(f"{name}: expected a writable, aligned, C-contiguous array")
     return array
+
+
+def _check_apart(output: np.ndarray, name: str, *inputs: tuple[Any, str]) -> None:
+    """An output must not overlap an input: the compiled kernels read an input after writing
+    outputs, so an overlap would give other results than the numpy model."""
+    for array, what in inputs:
+        if array is not None and np.may_share_memory(output, array):
+            raise CodingError(f"{name}: overlaps {what} (decode or encode into a separate array)")
 
 
 def _check_kp(code: ReedSolomonCode, length: int, depth: int, name: str) -> int:
@@ -288,6 +305,7 @@ def encode_cadus_into(
     block = length + code.nroots * depth
     seq = _check_sequence(sequence, block)
     dst = _check_out(out, "out", np.uint8, (count, len(mark) + block))
+    _check_apart(dst, "out", (arr, "frames"), (seq, "sequence"))
     if count == 0:
         return
     if _compiled(code):
@@ -331,7 +349,9 @@ def decode_codeblocks(
     _check_kp(code, length, depth, "frame_length")
     if not isinstance(offsets, np.ndarray) or offsets.ndim != 1 or offsets.dtype.kind not in "iu":
         raise CodingError("offsets: expected a 1-D integer numpy array")
-    offs = np.ascontiguousarray(offsets, dtype=np.int64)
+    # A private, aligned copy: the compiled kernel reads the offsets again after checking them
+    # with the GIL released, so the caller's array must not be what it reads.
+    offs = np.array(offsets, dtype=np.int64, copy=True, order="C")
     count = offs.size
     nroots = code.nroots
     block = length + nroots * depth
@@ -339,6 +359,11 @@ def decode_codeblocks(
     _check_out(frames_out, "frames_out", np.uint8, (count, length))
     _check_out(corrected_out, "corrected_out", np.int64, (count, depth))
     _check_out(uncorrectable_out, "uncorrectable_out", np.bool_, (count,))
+    for out_array, out_name in ((frames_out, "frames_out"), (corrected_out, "corrected_out"),
+                                (uncorrectable_out, "uncorrectable_out")):
+        _check_apart(out_array, out_name, (data, "buf"), (seq, "sequence"))
+    _check_apart(frames_out, "frames_out", (corrected_out, "corrected_out"), (uncorrectable_out, "uncorrectable_out"))
+    _check_apart(corrected_out, "corrected_out", (uncorrectable_out, "uncorrectable_out"))
     if count == 0:
         return
     if _compiled(code):
@@ -402,7 +427,7 @@ def marker_distances(buf: U8Array, positions: I64Array, marker: bytes) -> I64Arr
     mark = _check_marker(marker)
     if not isinstance(positions, np.ndarray) or positions.ndim != 1 or positions.dtype.kind not in "iu":
         raise CodingError("positions: expected a 1-D integer numpy array")
-    pos = np.ascontiguousarray(positions, dtype=np.int64)
+    pos = np.array(positions, dtype=np.int64, copy=True, order="C")  # private and aligned (see decode_codeblocks)
     bad = np.flatnonzero((pos < 0) | (pos > data.size - len(mark)))
     if bad.size:
         index = int(bad[0])

@@ -28,8 +28,12 @@ from __future__ import annotations
 
 import os
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-    os.environ[_var] = "1"  # single thread, set before numpy (and numba) are imported
+# Single thread, set before numpy and numba are imported, when run as the benchmark. Imported as a
+# module (by the test suite) it changes nothing: numba refuses a change of NUMBA_NUM_THREADS once
+# its threads run, and a test's restored environment would be such a change.
+if __name__ == "__main__":
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        os.environ[_var] = "1"
 
 import argparse  # noqa: E402
 import ctypes  # noqa: E402

@@ -17,13 +17,15 @@ import numpy as np
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
+# Not NUMBA_NUM_THREADS: numba refuses a change of it once its threads run (another test of this
+# worker may have started them), and monkeypatch would change it back after each test.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 FAST = ["--mb", "0.05", "--repeat", "1", "--no-galois", "--no-reedsolo"]
 
 
 @pytest.fixture()
 def bench(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
-    """The benchmark module (its import pins the thread variables; monkeypatch restores them)."""
+    """The benchmark module, with the BLAS thread variables pinned for the test (monkeypatch restores them)."""
     for name in THREAD_VARIABLES:
         monkeypatch.setenv(name, "1")
     monkeypatch.syspath_prepend(str(BENCHMARKS))

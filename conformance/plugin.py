@@ -173,7 +173,11 @@ def _modules_from_memory(config: pytest.Config, blob: bytes) -> None:
 
     hook = config.pluginmanager.rewrite_hook
     if not isinstance(hook, AssertionRewritingHook):
-        return  # --assert=plain: nothing is rewritten
+        if getattr(config.known_args_namespace, "orbitcert_code_fd", None) is not None:
+            # A certification's child without pytest's rewriting would import the suite through
+            # CPython's own loader (which trusts any pyc with the source's mtime and size).
+            raise pytest.UsageError("orbitcert: a certification runs with pytest's assertion rewriting (not --assert=plain)")
+        return  # --assert=plain outside a certification: nothing is rewritten
     code = _code_table(blob)
     config.stash[_SUITE_CODE] = code
     if config.getini("enable_assertion_pass_hook"):

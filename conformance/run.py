@@ -59,7 +59,7 @@ from .report import Report, now_utc
 from .results import TestResult, Verdict
 from .session import CertificationTarget, suite_location_args
 
-__all__ = ["CertificationRun", "plugin_args", "pytest_args", "run_certification"]
+__all__ = ["CertificationRun", "child_env", "plugin_args", "pytest_args", "run_certification"]
 
 #: Seconds past a test's limit before the supervisor stops the child (the child's own timer
 #: gets the first chance, with a precise message).
@@ -254,6 +254,26 @@ def _send(fd: int, data: bytes) -> None:
         pass
 
 
+#: Variables of certify's environment a certification's pytest child does not get. PYTEST_ADDOPTS
+#: could turn assertion rewriting off (``--assert=plain``: the suite's code would no longer come
+#: from the parent) or name an option of a plugin the child does not load (a CI job's
+#: ``--benchmark-disable``: a usage error); the harness sets the child's options itself.
+CHILD_ENV_DROPPED = ("PYTEST_ADDOPTS",)
+
+
+def child_env() -> dict[str, str]:
+    """The environment of a certification's pytest child: certify's own, less
+    :data:`CHILD_ENV_DROPPED` and xdist's worker variables (whatever started certify, e.g. a CI
+    job's own pytest-xdist run, the child is not a worker: its plugin tells its workers by
+    PYTEST_XDIST_WORKER, and a worker ignores the code pipe), with plugin autoloading off and the
+    caller's import path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_") and k not in CHILD_ENV_DROPPED}
+    paths = [os.getcwd(), *env.get("PYTHONPATH", "").split(os.pathsep), *(p for p in sys.path if p and os.path.isdir(p))]
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in paths if p))
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # plugin_args; reaches xdist's workers too
+    return env
+
+
 def suite_code(suite: Path, tests: Sequence[str]) -> bytes:
     """The code a certification's pytest child runs as the suite, compiled here before any
     product ran (see :mod:`.plugin`, "the suite's modules"): for the test files of ``tests``
@@ -378,13 +398,7 @@ class _Supervisor:
         self.code: bytes | None = None
 
     def _env(self) -> dict[str, str]:
-        # Not an xdist worker, whatever started certify (a CI job's own pytest-xdist run): the
-        # child's plugin tells its workers by PYTEST_XDIST_WORKER, and a worker ignores the code pipe.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")}
-        paths = [os.getcwd(), *env.get("PYTHONPATH", "").split(os.pathsep), *(p for p in sys.path if p and os.path.isdir(p))]
-        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in paths if p))
-        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # plugin_args; reaches xdist's workers too
-        return env
+        return child_env()
 
     def _args(self, remaining: Sequence[str]) -> list[str]:
         suite = self.target.suite

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +51,21 @@ def no_product() -> None:
     raise RuntimeError("collection only")
 
 
+@contextlib.contextmanager
+def _without_env(names: Sequence[str]) -> Iterator[None]:
+    """Remove ``names`` from the environment for the block (pytest reads PYTEST_ADDOPTS there)."""
+    saved = {name: os.environ.pop(name) for name in names if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
 def collect_suite(loaded: LoadedSpec, suite: Path, catalogs: list[str] | None = None) -> _Collector:
     """Collect the suite of ``loaded`` without running it."""
-    from .run import plugin_args  # only the harness's plugins: no autoloaded plugin is rewritten (~0.8 s)
+    # Only the harness's plugins (no autoloaded plugin is rewritten, ~0.8 s), and none of a CI job's
+    # PYTEST_ADDOPTS: the collection is the one a certification's child makes.
+    from .run import CHILD_ENV_DROPPED, plugin_args
 
     collector = _Collector()
     args = [
@@ -73,7 +86,7 @@ def collect_suite(loaded: LoadedSpec, suite: Path, catalogs: list[str] | None = 
     for c in catalogs or []:
         args += ["--orbitcert-catalog", str(c)]
     out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), _without_env(CHILD_ENV_DROPPED):
         collector.exit_code = int(pytest.main(args, plugins=[collector]))
     if collector.exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) and not collector.errors:
         tail = " ".join(out.getvalue().split())[-400:]

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from coding_oracles import kernel
 from orbitcert.reference_impl.optical import kernels
 from orbitcert.reference_impl.optical.parameters import CodingError, CodingParameters, default_parameters
 from orbitcert.reference_impl.optical.reed_solomon import ReedSolomonCode, code_for
@@ -58,16 +59,6 @@ PARAMETER_SETS = {
     "E1-fcr254-g7": other_params(1, 254, 7, "dual-basis"),
     "E15-fcr3-g13-conv": other_params(15, 3, 13, "conventional"),
 }
-
-
-@contextlib.contextmanager
-def kernel(name: str) -> Iterator[None]:
-    before = kernels.active()
-    kernels.use(name)
-    try:
-        yield
-    finally:
-        kernels.use(before)
 
 
 @pytest.fixture(params=COMPILED or [pytest.param("none", marks=pytest.mark.skip(reason="compiled kernels not built"))])

@@ -250,6 +250,23 @@ def _read(fh: IO[bytes], size: int, name: str) -> bytes:
         raise InputFileError(f"cannot read: {exc.strerror or exc}", path=Path(name)) from None
 
 
+def _frames(fh: IO[bytes], name: str, frame_length: int, per_step: int) -> Iterator[bytes]:
+    """Concatenated frames read ``per_step`` octets (whole frames) at a time; an input that ends
+    inside a frame is an error naming the file, the whole frames and the octets left over."""
+    frames = 0
+    while data := _read(fh, per_step, name):
+        whole, extra = divmod(len(data), frame_length)
+        if extra:
+            raise InputFileError(
+                f"the input ends inside a frame: {frames * frame_length + len(data)} octets is {frames + whole} "
+                f"whole frames of --frame-length {frame_length} and {extra} octets more (a truncated file, or the "
+                "wrong --frame-length?)",
+                path=Path(name),
+            )
+        frames += whole
+        yield data
+
+
 def _write(fh: IO[bytes], data: Any, name: str) -> None:
     try:
         fh.write(data)
@@ -308,21 +325,9 @@ def encode(
     started = time.perf_counter()
     with _terminable(), _input(input) as (src, size, name), _output(output) as dst, \
             _progress(size, "encoding", no_progress) as advance:
-        while True:
-            data = _read(src, per_step, name)
-            if not data:
-                break
-            whole, extra = divmod(len(data), s.frame_length)
-            if extra:
-                total = frames * s.frame_length + len(data)
-                raise InputFileError(
-                    f"the input ends inside a frame: {total} octets is {frames + whole} whole frames of "
-                    f"--frame-length {s.frame_length} and {extra} octets more (a truncated file, or the wrong "
-                    "--frame-length?)",
-                    path=Path(name),
-                )
+        for data in _frames(src, name, s.frame_length, per_step):
             _write(dst, encoder.encode(data), output)
-            frames += whole
+            frames += len(data) // s.frame_length
             advance(len(data))
         seconds = time.perf_counter() - started
         octets = frames * s.frame_length
@@ -343,12 +348,12 @@ def _spacing_hint(sample: bytes, marker: bytes, params: Any) -> str:
     (--interleave, --frame-length) that spacing fits (131.0-B-3: L = I*k', 1 <= k' <= k)."""
     import numpy as np
 
+    from orbitcert.reference_impl.optical.stream import exact_matches
+
     arr = np.frombuffer(sample, dtype=np.uint8)
     if arr.size < len(marker):
         return ""
-    cand = np.flatnonzero(arr[: arr.size - len(marker) + 1] == marker[0])
-    for j in range(1, len(marker)):
-        cand = cand[arr[cand + j] == marker[j]]
+    cand = exact_matches(arr, np.frombuffer(marker, dtype=np.uint8))
     if cand.size < 2:
         return f" (the marker {marker.hex().upper()} occurs {cand.size} time(s) in the first {arr.size:,} octets)"
     gaps, counts = np.unique(np.diff(cand), return_counts=True)
@@ -520,17 +525,8 @@ def compare(
     started = time.perf_counter()
     with _terminable(), _input(frames) as (src, size, fname), _input(capture) as (cap, _, cname), \
             _progress(size, "comparing", no_progress) as advance:
-        while True:
-            data = _read(src, per_step, fname)
-            if not data:
-                break
-            whole, rest = divmod(len(data), s.frame_length)
-            if rest:
-                raise InputFileError(
-                    f"the frames end inside a frame: {cadus + whole} whole frames of --frame-length {s.frame_length} "
-                    f"and {rest} octets more (a truncated file, or the wrong --frame-length?)",
-                    path=Path(fname),
-                )
+        for data in _frames(src, fname, s.frame_length, per_step):
+            whole = len(data) // s.frame_length
             expected = encoder.encode(data)
             got = np.frombuffer(_read(cap, expected.size, cname), dtype=np.uint8) if received == cadus * cadu \
                 else np.zeros(0, dtype=np.uint8)  # the capture ended in an earlier step

@@ -387,27 +387,36 @@ def check_codeblock_length(length: int, depth: int, p: CodingParameters) -> int:
 _OCTET_FORMATS = frozenset({"B", "b", "c"})
 
 
-def as_octets(data: Any, name: str) -> bytes:
-    """Bytes-like octets (bytes, bytearray, memoryview, 1-D uint8/int8 array) as ``bytes``.
+def octet_view(data: Any, name: str) -> U8Array:
+    """Bytes-like octets (bytes, bytearray, memoryview, 1-D uint8/int8 array) as a 1-D uint8 view,
+    without copying unless the buffer is not contiguous.
 
     An integer is not a length, a str is not octets, and an array of wider items or of more
     dimensions is not silently reinterpreted: each raises :class:`CodingError` naming ``name``.
     """
-    if isinstance(data, bytes):
+    if isinstance(data, np.ndarray) and data.dtype == np.uint8 and data.ndim == 1:
         return data
-    if isinstance(data, (str, int, np.integer, bool)):
+    if isinstance(data, (str, int, np.integer, bool)) or data is None:
         raise CodingError(f"{name}: expected bytes-like octets, got {type(data).__name__}")
     try:
         view = memoryview(data)
     except TypeError:
         raise CodingError(f"{name}: expected bytes-like octets, got {type(data).__name__}") from None
-    with view:
-        if view.ndim != 1 or view.itemsize != 1 or view.format not in _OCTET_FORMATS:
-            raise CodingError(
-                f"{name}: expected bytes-like octets (a 1-D buffer of 8-bit items), got "
-                f"{type(data).__name__} of format {view.format!r} and shape {view.shape}"
-            )
-        return view.tobytes()
+    if view.ndim != 1 or view.itemsize != 1 or view.format not in _OCTET_FORMATS:
+        raise CodingError(
+            f"{name}: expected bytes-like octets (a 1-D buffer of 8-bit items), got "
+            f"{type(data).__name__} of format {view.format!r} and shape {view.shape}"
+        )
+    if not view.c_contiguous:
+        return np.frombuffer(view.tobytes(), dtype=np.uint8)
+    return np.frombuffer(view, dtype=np.uint8)
+
+
+def as_octets(data: Any, name: str) -> bytes:
+    """Bytes-like octets as ``bytes`` (a copy unless ``data`` is bytes); see :func:`octet_view`."""
+    if isinstance(data, bytes):
+        return data
+    return octet_view(data, name).tobytes()
 
 
 def as_batch(array: Any, name: str) -> U8Array:

@@ -44,12 +44,13 @@ from .parameters import (
     check_flag,
     check_frame_length,
     check_integer,
+    octet_view,
     resolve_params,
 )
 from .randomizer import randomizer_for
 from .reed_solomon import ReedSolomonCode, code_for
 
-__all__ = ["CaduDecoder", "CaduEncoder", "DecodeStats", "DecodedChunk", "StreamSynchronizer", "octet_view"]
+__all__ = ["CaduDecoder", "CaduEncoder", "DecodeStats", "DecodedChunk", "StreamSynchronizer", "exact_matches"]
 
 I64Array = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -61,29 +62,6 @@ SEARCH_WINDOW = 1 << 16
 #: Codeblocks per kernel call: keeps the numpy kernel's temporaries in cache (a 64 MB call is 3.5x
 #: slower than the same work in slices); the compiled kernels do not care.
 KERNEL_BATCH = 2048
-
-_OCTET_FORMATS = frozenset({"B", "b", "c"})
-
-
-def octet_view(data: Any, name: str) -> U8Array:
-    """A read-only 1-D uint8 view of bytes-like ``data`` without copying it (CodingError otherwise)."""
-    if isinstance(data, np.ndarray) and data.dtype == np.uint8 and data.ndim == 1:
-        return data
-    if isinstance(data, (str, int, np.integer, bool)) or data is None:
-        raise CodingError(f"{name}: expected bytes-like octets, got {type(data).__name__}")
-    try:
-        view = memoryview(data)
-    except TypeError:
-        raise CodingError(f"{name}: expected bytes-like octets, got {type(data).__name__}") from None
-    if view.ndim != 1 or view.itemsize != 1 or view.format not in _OCTET_FORMATS:
-        raise CodingError(
-            f"{name}: expected bytes-like octets (a 1-D buffer of 8-bit items), got "
-            f"{type(data).__name__} of format {view.format!r} and shape {view.shape}"
-        )
-    if not view.c_contiguous:
-        return np.frombuffer(view.tobytes(), dtype=np.uint8)
-    return np.frombuffer(view, dtype=np.uint8)
-
 
 class _Coding:
     """What encoder and decoder share: the checked arguments and the per-code tables."""
@@ -329,7 +307,7 @@ class StreamSynchronizer:
                 return None
             first = base + rel
             hi = min(end, first + max(SEARCH_WINDOW, 2 * period))  # this step's window of starts
-            cand = first + _exact_matches(buf[first - base : hi - base], self._marker_arr)
+            cand = first + exact_matches(buf[first - base : hi - base], self._marker_arr)
             decidable = cand + period + width <= end  # the confirming marker has arrived
             decided = int(np.count_nonzero(decidable))  # candidates ascend: the undecided come last
             if decided:
@@ -345,8 +323,11 @@ class StreamSynchronizer:
             self._pos = hi - width + 1  # every start below this was ruled out
 
 
-def _exact_matches(window: U8Array, marker: U8Array) -> I64Array:
-    """Offsets in ``window`` where the whole ``marker`` starts (vectorized, octet by octet)."""
+def exact_matches(window: U8Array, marker: U8Array) -> I64Array:
+    """Offsets in ``window`` where the whole ``marker`` starts (vectorized, octet by octet).
+
+    The batch synchronizer :func:`.frame_sync.locate_codeblocks` keeps its own search: it is the
+    oracle this module is tested against."""
     width = marker.size
     if window.size < width:
         return np.zeros(0, dtype=np.int64)

@@ -153,6 +153,9 @@ def test_compare_names_the_first_differing_codeblock(
     (tmp_path / "marker").write_bytes(marker.tobytes())
     r = cli("golden", "optical", "compare", str(tmp_path / "f"), str(tmp_path / "marker"))
     assert r.code == 1 and "CADU 5" in r.stderr and "attached sync marker octet 1" in r.stderr
+    (tmp_path / "cut").write_bytes(frames.tobytes()[:-7])
+    r = cli("golden", "optical", "compare", str(tmp_path / "cut"), str(tmp_path / "same"))
+    assert r.code == 2 and "699 whole frames of --frame-length 1115 and 1108 octets more" in r.stderr
 
 
 @pytest.mark.slow
